@@ -1,0 +1,113 @@
+"""The CLI twin of every tab: the same functions, settings from flags, the result as JSON.
+
+    python -m lab pipeline --task sentence-similarity --text "I love it" --text2 "I like it" --json out.json
+    python -m lab <tokenizer|pretrain|finetune|sft|dpo> --help
+
+Training commands run on the same worker and store as the app, so their runs appear in its tabs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import fields
+
+from lab.errors import LabError
+
+
+def add_config_flags(parser: argparse.ArgumentParser, config_class, skip: tuple = ()) -> None:
+    """One --flag per dataclass field, with its default and help text."""
+    for f in fields(config_class):
+        if f.name in skip:
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        kind = type(f.default) if f.default is not None else str
+        if kind is bool:
+            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=f.default,
+                                help=f.metadata.get("help"))
+        else:
+            parser.add_argument(flag, dest=f.name, type=kind, default=f.default, help=f.metadata.get("help"))
+
+
+def config_from(args: argparse.Namespace, config_class):
+    return config_class(**{f.name: getattr(args, f.name) for f in fields(config_class) if hasattr(args, f.name)})
+
+
+def run_job(kind: str, config) -> dict:
+    """Submit one job to a fresh worker, print its progress to stderr, return its result."""
+    from lab.tasks import build_runner
+
+    runner = build_runner()
+    job_id = runner.submit("cli", kind, config)
+    cursor, snap = 0, None
+    try:
+        while True:
+            snap = runner.snapshot(job_id, cursor)
+            cursor = snap["cursor"]
+            for event in snap["events"]:
+                if event["type"] == "log":
+                    print(event["message"], file=sys.stderr)
+                elif event["type"] in ("step", "eval"):
+                    shown = {k: v for k, v in event.items() if k not in ("type", "t")}
+                    print(event["type"], json.dumps(shown), file=sys.stderr)
+            if snap["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        runner.cancel(job_id)
+        raise
+    finally:
+        runner.shutdown()
+    if snap["status"] != "done":
+        raise LabError(snap["error"] or f"The job ended {snap['status']}.")
+    return {"run_id": job_id, **snap["result"]}
+
+
+def cmd_pipeline(args) -> dict:
+    from lab.config import PipelineConfig
+    from lab.pipelines import run_pipeline
+
+    return run_pipeline(config_from(args, PipelineConfig))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from lab.config import PIPELINE_TASKS, PipelineConfig
+
+    parser = argparse.ArgumentParser(prog="python -m lab", description="Fine-Tuning Lab from the command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("pipeline", help="Run one transformers.pipeline call, stage by stage.")
+    p.add_argument("--task", choices=PIPELINE_TASKS, default="sentence-similarity")
+    add_config_flags(p, PipelineConfig, skip=("task",))
+    p.set_defaults(func=cmd_pipeline)
+
+    # --- tokenizer and pretrain (issue 3) ---
+
+    # --- finetune (issue 4) ---
+
+    # --- sft and dpo (issue 5) ---
+
+    for command in sub.choices.values():
+        command.add_argument("--json", dest="json_out", help="Write the result to this JSON file.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = args.func(args)
+    except LabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    text = json.dumps(result, indent=2, default=str)
+    if args.json_out:
+        with open(args.json_out, "w") as handle:
+            handle.write(text)
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Plotly figures drawn from job events and results (the UI only passes them to gr.Plot)."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"]
+LAYOUT = dict(template="plotly_white", height=340, margin=dict(l=50, r=20, t=40, b=45),
+              legend=dict(orientation="h", y=-0.2), font=dict(size=13))
+
+
+def empty_figure(title: str, note: str = "Nothing to show yet.") -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=note, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                       font=dict(size=14, color="#6b7280"))
+    fig.update_layout(title=title, xaxis=dict(visible=False), yaxis=dict(visible=False), **LAYOUT)
+    return fig
+
+
+def curve_figure(events: list[dict], y: str = "loss", x: str = "step", event_type: str = "step",
+                 group: str | None = "method", title: str = "Training loss",
+                 reference: tuple[str, float] | None = None, log_y: bool = False) -> go.Figure:
+    """Lines of `y` against `x` from events of `event_type`, one line per value of `group`."""
+    lines: dict[str, tuple[list, list]] = {}
+    for event in events:
+        if event.get("type") != event_type or y not in event or x not in event:
+            continue
+        name = str(event.get(group, y)) if group else y
+        xs, ys = lines.setdefault(name, ([], []))
+        xs.append(event[x])
+        ys.append(event[y])
+    if not lines:
+        return empty_figure(title, "The curve appears with the first logged step.")
+    fig = go.Figure()
+    for i, (name, (xs, ys)) in enumerate(lines.items()):
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers" if len(xs) < 30 else "lines",
+                                 name=name, line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
+    if reference is not None:
+        label, level = reference
+        fig.add_hline(y=level, line_dash="dash", line_color="#6b7280", annotation_text=label,
+                      annotation_position="top right")
+    fig.update_layout(title=title, xaxis_title=x.replace("_", " "), yaxis_title=y.replace("_", " "), **LAYOUT)
+    if log_y:
+        fig.update_yaxes(type="log")
+    return fig
+
+
+def bar_figure(labels: list[str], values: list[float], title: str, unit: str = "",
+               colors: list[str] | None = None, log_x: bool = False) -> go.Figure:
+    """Horizontal bars, one per label, the value printed on each."""
+    colors = colors or [PALETTE[i % len(PALETTE)] for i in range(len(labels))]
+    text = [f"{v:,.4g}{unit}" for v in values]
+    fig = go.Figure(go.Bar(x=values, y=labels, orientation="h", marker_color=colors, text=text,
+                           textposition="auto"))
+    fig.update_layout(title=title, yaxis=dict(autorange="reversed"), **LAYOUT)
+    if log_x:
+        fig.update_xaxes(type="log")
+    return fig
+
+
+def timing_figure(timings_ms: dict) -> go.Figure:
+    stages = [k for k in ("load", "preprocess", "forward", "postprocess") if k in timings_ms]
+    return bar_figure(stages, [round(timings_ms[k], 1) for k in stages], "Milliseconds per stage", " ms",
+                      colors=["#9ca3af", "#2563eb", "#dc2626", "#16a34a"][: len(stages)])

@@ -1,0 +1,26 @@
+"""The table of job kinds: each maps to fn(config, ctx) -> result dict, run by the shared worker.
+
+Each tab's module registers its long-running work here; `build_runner` makes the one Runner the
+app and the CLI share.
+"""
+from __future__ import annotations
+
+from lab.jobs import Runner
+
+
+def handlers() -> dict:
+    table = {}
+    # --- tokenizer and pre-training (issue 3) ---
+
+    # --- fine-tuning comparison (issue 4) ---
+
+    # --- SFT and DPO (issue 5) ---
+
+    return table
+
+
+def build_runner(store=None) -> Runner:
+    if store is None:
+        from lab.store import Store
+        store = Store()
+    return Runner(handlers(), store=store)

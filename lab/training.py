@@ -1,0 +1,79 @@
+"""Trainer set-up shared by every tab, and the callback that turns training steps into job events.
+
+The Trainer never prints and never imports gradio: it reports through `EventCallback`, which emits
+`step` events (step, loss, lr, seconds per step, memory, ETA) and `eval` events, and asks the Trainer
+to stop at the end of the step in which the job's cancel event was set.
+"""
+from __future__ import annotations
+
+import time
+
+from transformers import TrainerCallback, TrainingArguments
+
+from lab.jobs import JobContext
+from lab.metrics import PeakMemory
+
+
+def device() -> str:
+    import torch
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def training_args(output_dir: str, max_steps: int, batch_size: int, learning_rate: float,
+                  seed: int = 0, **overrides) -> TrainingArguments:
+    """TrainingArguments with the lab's defaults: no checkpoints, no reporters, a log every step."""
+    on_cpu = device() == "cpu"
+    settings = dict(
+        output_dir=output_dir, max_steps=max_steps, per_device_train_batch_size=batch_size,
+        per_device_eval_batch_size=max(batch_size, 32), learning_rate=learning_rate, seed=seed,
+        data_seed=seed, logging_steps=1, save_strategy="no", report_to="none", disable_tqdm=True,
+        dataloader_num_workers=0, use_cpu=on_cpu, bf16=False, fp16=False,
+        lr_scheduler_type="linear", warmup_steps=0, weight_decay=0.0,
+    )
+    settings.update(overrides)
+    return TrainingArguments(**settings)
+
+
+class EventCallback(TrainerCallback):
+    """Trainer -> job events. `extra` fields (a method name, say) go on every event."""
+
+    def __init__(self, ctx: JobContext, memory: PeakMemory | None = None, **extra):
+        self.ctx = ctx
+        self.memory = memory
+        self.extra = extra
+        self.started = None
+        self.last_step = 0
+        self.seconds_per_step = None
+        self.losses: list[list[float]] = []
+        self.evals: list[dict] = []
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.started = time.perf_counter()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.last_step = state.global_step
+        elapsed = time.perf_counter() - self.started
+        self.seconds_per_step = elapsed / max(state.global_step, 1)
+        if self.ctx.cancelled:
+            control.should_training_stop = True
+        return control
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        logs = logs or {}
+        step = state.global_step
+        if "loss" in logs:
+            elapsed = time.perf_counter() - self.started
+            per_step = elapsed / max(step, 1)
+            event = {"step": step, "loss": float(logs["loss"]), "lr": float(logs.get("learning_rate", 0.0)),
+                     "seconds": round(elapsed, 3), "seconds_per_step": round(per_step, 4),
+                     "eta": round(per_step * max(state.max_steps - step, 0), 1),
+                     "max_steps": state.max_steps}
+            if self.memory is not None:
+                event["memory"] = self.memory.current()
+            self.losses.append([step, event["loss"]])
+            self.ctx.emit("step", **event, **self.extra)
+        evals = {k: float(v) for k, v in logs.items() if k.startswith("eval_") and isinstance(v, (int, float))}
+        if evals:
+            evals["step"] = step
+            self.evals.append(evals)
+            self.ctx.emit("eval", **evals, **self.extra)

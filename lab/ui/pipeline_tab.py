@@ -1,0 +1,142 @@
+"""Tab 1: `transformers.pipeline`, with an "under the hood" panel that opens it up.
+
+Pipeline calls are short, so they run in the request (streamed for generation, at most two at a
+time), not on the training worker.
+"""
+from __future__ import annotations
+
+import html
+import json
+
+import gradio as gr
+
+from lab import pipelines, resources
+from lab.config import PIPELINE_TASKS, PipelineConfig, help_text
+from lab.errors import LabError
+from lab.plots import empty_figure, timing_figure
+from lab.ui.common import bars_html, chips_html, message_html
+
+SECOND_BOX = {
+    "sentence-similarity": ("Second sentence", "Driverless cars are a great idea."),
+    "question-answering": ("Context", "The lab runs on a free Hugging Face Space with two CPU cores."),
+    "zero-shot-classification": ("Candidate labels (comma-separated)", "politics, sport, technology"),
+}
+EXAMPLES = {
+    "sentence-similarity": "Self-driving cars will make roads safer.",
+    "text-generation": "Explain in one sentence what fine-tuning a language model means.",
+    "text-classification": "I can't wait to ride in a driverless car!",
+    "fill-mask": "driverless cars are the [MASK] of transport.",
+    "question-answering": "How many CPU cores does the lab use?",
+    "zero-shot-classification": "The new electric car drives itself on the motorway.",
+    "summarization": "Autonomous vehicles use cameras, radar and software to drive without a human. "
+                     "Supporters say they will reduce accidents; critics worry about safety and jobs.",
+}
+
+
+def model_choices(task: str) -> tuple[list[tuple[str, str]], str | None]:
+    """(choices, default) for the model dropdown of a task."""
+    default = pipelines.TASK_DEFAULTS[task]
+    choices = []
+    if default in resources.EMBEDDED_MODELS:
+        choices.append((resources.EMBEDDED_MODELS[default], default))
+    elif default is not None:
+        choices.append((f"{default} (Hub)", default))
+    choices += pipelines.lab_models(task)
+    return choices, (choices[0][1] if choices else None)
+
+
+def on_task(task: str):
+    choices, value = model_choices(task)
+    label, example2 = SECOND_BOX.get(task, ("Second text", ""))
+    note = ""
+    if pipelines.TASK_DEFAULTS[task] is None and not choices:
+        note = message_html(f"No model for {task} yet: train one in {pipelines.TRAINED_BY[task]}, "
+                            "then it appears here.", "info")
+    elif value not in resources.EMBEDDED_MODELS and value and not value.startswith("run:"):
+        note = message_html("This task's default model comes from the Hugging Face Hub; "
+                            "offline, it answers with one sentence instead.", "info")
+    return (gr.update(choices=choices, value=value), EXAMPLES[task],
+            gr.update(label=label, value=example2, visible=task in SECOND_BOX),
+            gr.update(visible=task == "text-generation"), note)
+
+
+def answer_html(result: dict) -> str:
+    task, answer = result["task"], result["answer"]
+    if task == "sentence-similarity":
+        score = answer["similarity"]
+        return (f'<div class="lab-big">{score:.3f}</div><div class="lab-caption">cosine similarity '
+                f'(1 = same direction, 0 = unrelated)</div>' + bars_html([("similarity", max(score, 0))]))
+    if task in ("text-generation", "summarization"):
+        text = answer["generated_text"] if task == "text-generation" else answer[0]["summary_text"]
+        cursor = "▍" if result.get("streaming") else ""
+        return f'<div class="lab-generated">{html.escape(text)}{cursor}</div>'
+    if task == "text-classification":
+        rows = answer[0] if answer and isinstance(answer[0], list) else answer
+        return bars_html([(r["label"], r["score"]) for r in rows], "Label probabilities")
+    if task == "fill-mask":
+        return bars_html([(r["token_str"], r["score"]) for r in answer], "Top tokens for the mask")
+    if task == "zero-shot-classification":
+        return bars_html(list(zip(answer["labels"], answer["scores"])), "Label scores")
+    if task == "question-answering":
+        return (f'<div class="lab-big">{html.escape(answer["answer"])}</div>'
+                + bars_html([("confidence", answer["score"])]))
+    return f"<pre>{html.escape(json.dumps(answer, indent=2, default=str))}</pre>"
+
+
+def hood(result: dict) -> tuple:
+    tokens = chips_html(result.get("tokens", []), title="Tokens and their ids")
+    if result.get("tokens2"):
+        tokens += chips_html(result["tokens2"], title="Second sentence")
+    raw = "[\n" + ",\n".join(json.dumps(row) for row in result.get("raw", [])) + "\n]"
+    post = f"**Post-processing:** {result['postprocess']}."
+    return tokens, raw, post, timing_figure(result["timings_ms"]), result["code"]
+
+
+def run(task, model, text, text2, max_new_tokens, temperature):
+    cfg = PipelineConfig(task=task, model=model or "", text=text or "", text2=text2 or "",
+                         max_new_tokens=int(max_new_tokens), temperature=float(temperature))
+    try:
+        for result in pipelines.stream_pipeline(cfg):
+            if result.get("streaming"):
+                yield [answer_html(result)] + [gr.skip()] * 5
+            else:
+                yield [answer_html(result), *hood(result)]
+    except LabError as exc:
+        yield [message_html(str(exc))] + [gr.skip()] * 5
+
+
+def build(runner, owner) -> dict:
+    gr.Markdown("Pick a task, type an input and run it. `pipeline()` hides three steps: "
+                "**tokenize**, run the **model**, **post-process** its raw numbers into an answer. "
+                "Open *Under the hood* to see each one.")
+    with gr.Row():
+        with gr.Column(scale=2):
+            task = gr.Dropdown(list(PIPELINE_TASKS), value="sentence-similarity", label="Task",
+                               info=help_text(PipelineConfig, "task"), elem_id="pipeline-task")
+            choices, value = model_choices("sentence-similarity")
+            model = gr.Dropdown(choices, value=value, label="Model", allow_custom_value=True,
+                                info=help_text(PipelineConfig, "model"), elem_id="pipeline-model")
+            text = gr.Textbox(EXAMPLES["sentence-similarity"], label="Text", lines=3, elem_id="pipeline-text")
+            text2 = gr.Textbox(SECOND_BOX["sentence-similarity"][1], label="Second sentence", lines=2,
+                               elem_id="pipeline-text2")
+            with gr.Row(visible=False) as gen_row:
+                max_new = gr.Slider(1, 256, value=64, step=1, label="Max new tokens",
+                                    info=help_text(PipelineConfig, "max_new_tokens"))
+                temperature = gr.Slider(0, 1.5, value=0.0, step=0.1, label="Temperature",
+                                        info=help_text(PipelineConfig, "temperature"))
+            go = gr.Button("Run pipeline", variant="primary", elem_id="pipeline-run")
+            note = gr.HTML("")
+        with gr.Column(scale=3):
+            answer = gr.HTML('<div class="lab-caption">The answer appears here.</div>', label="Answer",
+                             elem_id="pipeline-answer")
+            with gr.Accordion("Under the hood", open=True):
+                tokens = gr.HTML("", elem_id="pipeline-tokens")
+                post = gr.Markdown("")
+                timings = gr.Plot(empty_figure("Milliseconds per stage", "Run the pipeline to time it."),
+                                  label="Timing", elem_id="pipeline-timings")
+                raw = gr.Code("", language="json", label="Raw model outputs (shape, dtype, first values)")
+                code = gr.Code("", language="python", label="The same in three lines of Python")
+    task.change(on_task, task, [model, text, text2, gen_row, note])
+    go.click(run, [task, model, text, text2, max_new, temperature], [answer, tokens, raw, post, timings, code],
+             concurrency_limit=2, concurrency_id="pipeline")
+    return {"task": task, "model": model, "text": text, "text2": text2, "run": go, "answer": answer}
