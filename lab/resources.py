@@ -144,7 +144,9 @@ def resolve_model(name: str) -> str:
     if name == "smollm2":
         return smollm2_path()
     if name.startswith("run:"):
-        run_path = runs_dir() / name[4:] / "model"
+        if ".." in name or name[4:].startswith("/"):
+            raise LabError(f"'{name}' is not a run of this lab.")
+        run_path = runs_dir() / name[4:] / "model"  # run:<id> or run:<id>/<method>
         if not (run_path / "config.json").exists():
             raise LabError(f"The run {name[4:]} has no saved model; pick another run.")
         return str(run_path)
