@@ -96,11 +96,12 @@ class Runner:
         if kind not in self.handlers:
             raise LabError(f"Unknown job kind '{kind}'.")
         with self._cond:
-            mine = [j for j in self._jobs.values() if j.owner == owner and j.status in ACTIVE]
+            active = [j for j in self._jobs.values() if j.status in ACTIVE]
+            mine = [j for j in active if j.owner == owner]
             if len(mine) >= self.max_per_owner:
                 raise LabError(f"You already have {len(mine)} jobs queued or running; "
                                "wait for one to finish or stop it.")
-            if len(self._queue) >= self.max_queue:
+            if len(active) >= self.max_queue:  # the running job counts: it holds the place of one
                 raise LabError(f"The lab's queue is full ({self.max_queue} jobs); try again in a minute.")
             job = Job(id=uuid.uuid4().hex, owner=owner, kind=kind, config=config)
             self._jobs[job.id] = job

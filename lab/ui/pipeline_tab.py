@@ -10,7 +10,7 @@ import json
 
 import gradio as gr
 
-from lab import pipelines, resources
+from lab import data, pipelines, resources
 from lab.config import PIPELINE_TASKS, PipelineConfig, help_text
 from lab.errors import LabError
 from lab.plots import empty_figure, timing_figure
@@ -105,6 +105,18 @@ def run(task, model, text, text2, max_new_tokens, temperature):
         yield [message_html(str(exc))] + [gr.skip()] * 5
 
 
+def load_file(path):
+    """The first text of an uploaded file goes into the Text box; a bad file gets its sentence."""
+    if not path:
+        return gr.skip(), "", None
+    try:
+        rows = data.read_upload(path)
+    except LabError as exc:
+        return gr.skip(), message_html(str(exc)), None
+    first = rows[0].get("text") or rows[0].get("prompt") or ""
+    return first[:2000], message_html(f"Loaded the first of {len(rows):,} texts from the file.", "ok"), None
+
+
 def build(runner, owner) -> dict:
     gr.Markdown("Pick a task, type an input and run it. `pipeline()` hides three steps: "
                 "**tokenize**, run the **model**, **post-process** its raw numbers into an answer. "
@@ -124,6 +136,8 @@ def build(runner, owner) -> dict:
                                     info=help_text(PipelineConfig, "max_new_tokens"))
                 temperature = gr.Slider(0, 1.5, value=0.0, step=0.1, label="Temperature",
                                         info=help_text(PipelineConfig, "temperature"))
+            upload = gr.File(label="Or take the text from a file (.txt, .csv or .jsonl)", height=110,
+                             elem_id="pipeline-upload")
             go = gr.Button("Run pipeline", variant="primary", elem_id="pipeline-run")
             note = gr.HTML("")
         with gr.Column(scale=3):
@@ -136,7 +150,8 @@ def build(runner, owner) -> dict:
                                   label="Timing", elem_id="pipeline-timings")
                 raw = gr.Code("", language="json", label="Raw model outputs (shape, dtype, first values)")
                 code = gr.Code("", language="python", label="The same in three lines of Python")
+    upload.upload(load_file, upload, [text, note, upload])  # emptied: ready for the next file
     task.change(on_task, task, [model, text, text2, gen_row, note])
     go.click(run, [task, model, text, text2, max_new, temperature], [answer, tokens, raw, post, timings, code],
-             concurrency_limit=2, concurrency_id="pipeline")
+             concurrency_limit=2, concurrency_id="pipeline", api_name="pipeline")
     return {"task": task, "model": model, "text": text, "text2": text2, "run": go, "answer": answer}

@@ -32,3 +32,15 @@ def test_text_generation_and_empty_input(page, shot):
     page.locator("#pipeline-run").click()
     expect(page.locator("#pipeline-answer")).to_contain_text("Type some text first.")
     shot(page, "pipeline-04-empty-input")
+
+
+def test_an_upload_that_is_not_text_gets_a_sentence(page, shot, tmp_path):
+    binary = tmp_path / "weights.txt"
+    binary.write_bytes(b"\x00\x01\x02\x03" * 100)
+    page.locator("#pipeline-upload input[type=file]").set_input_files(str(binary))
+    expect(page.get_by_text("weights.txt is not a text file; upload UTF-8 text.")).to_be_visible()
+    good = tmp_path / "tweets.txt"
+    good.write_text("Driverless cars are the future.\nSecond line\n")
+    page.locator("#pipeline-upload input[type=file]").set_input_files(str(good))
+    expect(page.locator("#pipeline-text textarea")).to_have_value("Driverless cars are the future.")
+    shot(page, "pipeline-05-upload")

@@ -1,0 +1,54 @@
+"""Run history survives a restart: a new Store on the same folder sees the same runs."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from lab.jobs import Runner
+from lab.store import Store
+
+
+@dataclass
+class Settings:
+    steps: int = 3
+
+
+def test_runs_survive_a_restart(data_dir):
+    store = Store()
+    runner = Runner({"count": lambda cfg, ctx: [ctx.emit("step", step=s, loss=1.0 / s) for s in
+                                                 range(1, cfg.steps + 1)] and {"final": 0.33}}, store=store)
+    job_id = runner.submit("owner-1", "count", Settings())
+    while runner.snapshot(job_id)["status"] != "done":
+        time.sleep(0.01)
+    runner.shutdown()
+    (store.run_dir(job_id) / "weights.bin").write_bytes(b"123")
+
+    reopened = Store()  # what the app sees after a restart
+    run = reopened.get_run(job_id)
+    assert run["kind"] == "count" and run["owner"] == "owner-1" and run["status"] == "done"
+    assert run["config"] == {"steps": 3}
+    assert run["result"] == {"final": 0.33}
+    assert run["curves"]["step/loss"] == [[1.0, 1.0], [2.0, 0.5], [3.0, 1 / 3]]
+    assert (reopened.run_dir(job_id) / "weights.bin").read_bytes() == b"123"
+    assert [r["id"] for r in reopened.list_runs(kind="count", status="done")] == [job_id]
+
+
+def test_a_restart_marks_unfinished_runs_failed(data_dir):
+    store = Store()
+    store.create_run("abc", "pretrain", "o", {"steps": 1})
+    run = Store().get_run("abc")
+    assert run["status"] == "failed" and "restarted" in run["error"]
+
+
+def test_method_tagged_events_become_separate_series(data_dir):
+    store = Store()
+    store.create_run("r1", "finetune", "o", {})
+    store.finish_run("r1", "done", {}, None, [
+        {"type": "step", "step": 1, "loss": 0.9, "method": "lora"},
+        {"type": "step", "step": 1, "loss": 0.7, "method": "full"},
+        {"type": "eval", "step": 1, "eval_accuracy": 0.8, "method": "full"},
+        {"type": "log", "message": "hello"},
+    ])
+    curves = store.get_run("r1")["curves"]
+    assert curves == {"lora/step/loss": [[1.0, 0.9]], "full/step/loss": [[1.0, 0.7]],
+                      "full/eval/eval_accuracy": [[1.0, 0.8]]}
