@@ -164,3 +164,31 @@ def split_rows(rows: list[dict], eval_fraction: float = EVAL_FRACTION, seed: int
     random.Random(seed).shuffle(rows)
     cut = max(1, int(round(len(rows) * eval_fraction)))
     return rows[cut:], rows[:cut]
+
+
+def hub_rows(name: str, split: str = "train", limit: int = 20_000) -> list[dict]:
+    """Rows of a Hub dataset (its `text`/`sentence` column, and `label` if any) when the Hub answers."""
+    from lab.resources import hub_available, offline_sentence
+
+    name = (name or "").strip()
+    if not name:
+        raise LabError("Type a Hub dataset name, such as stanfordnlp/imdb.")
+    if not hub_available():
+        raise LabError(offline_sentence(f"The dataset '{name}'"))
+    import datasets
+
+    try:
+        table = datasets.load_dataset(name, split=f"{split}[:{limit}]")
+    except Exception as exc:  # the Hub's own message says what is wrong (no such dataset, no split)
+        raise LabError(f"The dataset '{name}' could not be loaded: {str(exc).splitlines()[0][:200]}") from None
+    text_column = next((c for c in ("text", "sentence", "content", "review") if c in table.column_names), None)
+    if text_column is None:
+        raise LabError(f"The dataset '{name}' has no text column (found: {', '.join(table.column_names)}).")
+    names = getattr(table.features.get("label"), "names", None)
+    rows = []
+    for record in table:
+        row = {"text": str(record[text_column])}
+        if "label" in record and record["label"] is not None:
+            row["label"] = names[record["label"]] if names else str(record["label"])
+        rows.append(row)
+    return rows

@@ -59,3 +59,11 @@ def test_an_upload_over_the_size_limit_is_refused(tmp_path, monkeypatch):
     path.write_text("x" * 101)
     with pytest.raises(LabError, match="limited to"):
         data.read_upload(path)
+
+
+def test_a_hub_dataset_offline_gets_one_sentence(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(LabError, match="needs the Hugging Face Hub"):
+        data.hub_rows("stanfordnlp/imdb")
+    with pytest.raises(LabError, match="Type a Hub dataset name"):
+        data.hub_rows(" ")
