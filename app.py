@@ -10,7 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from lab.tasks import build_runner
-from lab.ui import pipeline_tab
+from lab.ui import pipeline_tab, runs_tab
 from lab.ui.common import ensure_owner
 
 ASSETS = Path(__file__).parent / "assets"
@@ -33,7 +33,10 @@ def build_demo(runner=None) -> gr.Blocks:
 
             # --- SFT and DPO tab (issue 5) ---
 
-        demo.load(ensure_owner, owner, owner, queue=False)
+            with gr.Tab("Run history", id="runs", elem_id="tab-runs") as runs_tab_item:
+                runs = runs_tab.build(runner, owner)
+        demo.load(ensure_owner, owner, owner, queue=False).then(*runs["load"], queue=False)
+        runs_tab_item.select(*runs["load"], queue=False)
     demo.runner = runner
     return demo
 
@@ -41,7 +44,7 @@ def build_demo(runner=None) -> gr.Blocks:
 def launch_kwargs() -> dict:
     """What `launch()` takes in gradio 6: theme and css moved here from gr.Blocks()."""
     return {"css": (ASSETS / "lab.css").read_text(), "theme": gr.themes.Soft(),
-            "max_file_size": "20mb", "show_error": False}
+            "max_file_size": "20mb", "show_error": False, "footer_links": ["api", "settings"]}
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import sqlite3
 import threading
 import time
@@ -54,6 +55,17 @@ class Store:
         path = self.root / "runs" / run_id
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    def zip_run(self, run_id: str) -> Path | None:
+        """The run's folder as a zip beside it (made once), or None when it saved no files."""
+        folder = self.root / "runs" / run_id
+        if not folder.is_dir() or not any(p for p in folder.rglob("*") if p.is_file()):
+            return None
+        archive = self.root / "downloads" / f"{run_id}.zip"
+        if not archive.exists():
+            archive.parent.mkdir(parents=True, exist_ok=True)
+            shutil.make_archive(str(archive.with_suffix("")), "zip", folder)
+        return archive
 
     def create_run(self, run_id: str, kind: str, owner: str, config) -> None:
         with self._lock, self._connect() as db:

@@ -52,3 +52,15 @@ def test_method_tagged_events_become_separate_series(data_dir):
     curves = store.get_run("r1")["curves"]
     assert curves == {"lora/step/loss": [[1.0, 0.9]], "full/step/loss": [[1.0, 0.7]],
                       "full/eval/eval_accuracy": [[1.0, 0.8]]}
+
+
+def test_a_run_folder_downloads_as_a_zip(data_dir):
+    import zipfile
+
+    store = Store()
+    assert store.zip_run("nothing-saved") is None
+    (store.run_dir("r2") / "model").mkdir()
+    (store.run_dir("r2") / "model" / "config.json").write_text("{}")
+    archive = store.zip_run("r2")
+    names = zipfile.ZipFile(archive).namelist()
+    assert "model/config.json" in names and not any(n.endswith(".zip") for n in names)

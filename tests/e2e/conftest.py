@@ -28,11 +28,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def app_data(tmp_path_factory):
+    """The served app's data folder (its runs, its SQLite history)."""
+    return Path(os.environ.get("LAB_E2E_DATA_DIR") or tmp_path_factory.mktemp("lab_data"))
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data):
     port = _free_port()
-    data = tmp_path_factory.mktemp("lab_data")
+    data = app_data
     env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-           "LAB_DATA_DIR": str(os.environ.get("LAB_E2E_DATA_DIR", data)), "PYTHONUNBUFFERED": "1",
+           "LAB_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1",
            "GRADIO_ANALYTICS_ENABLED": "False"}
     log = open(data / "app.log", "w")
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
