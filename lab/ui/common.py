@@ -94,7 +94,7 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
     with gr.Row():
         status = gr.Markdown("No job yet.", elem_id=f"{kind}-status")
         stop = gr.Button("Stop", variant="stop", elem_id=f"{kind}-stop", scale=0, min_width=100)
-    timer = gr.Timer(POLL_SECONDS)
+    timer = gr.Timer(POLL_SECONDS, active=False)  # app.py turns it on while its tab is open
 
     def tick(owner_id, state):
         job_id = follow(runner, owner_id, kind)
@@ -125,6 +125,18 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
 
     stop.click(stop_job, [owner, job_state], status, queue=False)
     return {"job_state": job_state, "status": status, "stop": stop, "timer": timer}
+
+
+def poll_only_the_open_tab(tabs: list[tuple]) -> None:
+    """Each tab's timers tick only while that tab is open: 30 pages x 3 tabs x 2 polls a second
+    would otherwise cost the training job a good part of a core. `tabs`: [(gr.Tab, [gr.Timer])]."""
+    every = [timer for _, timers in tabs for timer in timers]
+    if not every:
+        return
+    for tab, timers in tabs:
+        mine = set(map(id, timers))
+        tab.select(lambda mine=mine: [gr.Timer(active=id(t) in mine) for t in every], None, every,
+                   queue=False)
 
 
 def submit(runner, owner: str, kind: str, config) -> str:
