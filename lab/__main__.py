@@ -71,6 +71,12 @@ def cmd_pipeline(args) -> dict:
     return run_pipeline(config_from(args, PipelineConfig))
 
 
+def cmd_finetune(args) -> dict:
+    from lab.config import FinetuneConfig
+
+    return run_job("finetune", config_from(args, FinetuneConfig))
+
+
 def build_parser() -> argparse.ArgumentParser:
     from lab.config import PIPELINE_TASKS, PipelineConfig
 
@@ -85,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     # --- tokenizer and pretrain (issue 3) ---
 
     # --- finetune (issue 4) ---
+    from lab.config import FinetuneConfig
+
+    p = sub.add_parser("finetune", help="Compare fine-tuning methods on one base and dataset, one after another.")
+    add_config_flags(p, FinetuneConfig)
+    p.set_defaults(func=cmd_finetune)
 
     # --- sft and dpo (issue 5) ---
 
