@@ -75,6 +75,7 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
     conf = model.config
     ledger = predict_memory(model, cfg.batch_size, cfg.max_length, conf.hidden_size, conf.num_hidden_layers,
                             getattr(conf, "intermediate_size", None), getattr(conf, "num_attention_heads", 12))
+    quantised = registry.qlora.quantised_bytes(model) if name == "qlora" else {}
     ctx.emit("method", method=name, label=registry.get(name).LABEL, trainable=counts["trainable"],
              total=counts["total"], predicted_memory_bytes=ledger)
     memory = PeakMemory(device())
@@ -100,8 +101,7 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
         "train_seconds": round(train_seconds, 2),
     }
     result.update(explain.update_spectrum(model, cfg))
-    if name == "qlora":
-        result.update(registry.qlora.quantised_bytes(model))
+    result.update(quantised)
     result.update(save_method(name, model, tokenizer, ctx.job_id, base_total, cfg.save_models))
     result["wall_seconds"] = round(time.perf_counter() - started, 2)
     del trainer, model
