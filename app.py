@@ -10,7 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from lab.tasks import build_runner
-from lab.ui import pipeline_tab
+from lab.ui import finetune_tab, pipeline_tab
 from lab.ui.common import ensure_owner
 
 ASSETS = Path(__file__).parent / "assets"
@@ -30,6 +30,8 @@ def build_demo(runner=None) -> gr.Blocks:
             # --- tokenizer and pre-training tabs (issue 3) ---
 
             # --- fine-tuning tab (issue 4) ---
+            with gr.Tab("4 · Fine-tuning", id="finetune", elem_id="tab-finetune"):
+                finetune_tab.build(runner, owner)
 
             # --- SFT and DPO tab (issue 5) ---
 

@@ -50,14 +50,16 @@ def update_spectrum(model, cfg=None, top: int = 12) -> dict:
     spectra = {}
     for name, module in model.named_modules():
         if isinstance(module, LinearWithLoRA):
-            delta = module.lora.delta_weight()
+            delta, rank = module.lora.delta_weight(), module.lora.A.shape[1]
         elif hasattr(module, "lora_A") and isinstance(getattr(module, "lora_A"), nn.ModuleDict) and module.lora_A:
             key = next(iter(module.lora_A))
             delta = module.scaling[key] * module.lora_B[key].weight @ module.lora_A[key].weight  # (out, in)
+            rank = module.lora_A[key].weight.shape[0]
         else:
             continue
         short = name.replace("base_model.model.", "")
-        spectra[short] = [round(float(s), 6) for s in torch.linalg.svdvals(delta.detach().float())]
+        spectra[short] = [round(float(s), 6) for s in torch.linalg.svdvals(delta.detach().float())[:rank]]
+        # (alpha/r) B A has rank at most r: the values past r are zero
         if len(spectra) >= top:
             break
     return {"update_singular_values": spectra} if spectra else {}
