@@ -72,9 +72,12 @@ def cmd_pipeline(args) -> dict:
 
 
 def cmd_finetune(args) -> dict:
+    import contextlib
+
     from lab.config import FinetuneConfig
 
-    return run_job("finetune", config_from(args, FinetuneConfig))
+    with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints its log dicts; stdout is for the result
+        return run_job("finetune", config_from(args, FinetuneConfig))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 NAME = "full"
 LABEL = "Full fine-tuning"
-LEARNING_RATE = 1e-4
+LEARNING_RATE = 2e-4
 EXPORT = "plain"  # the trained model is an ordinary classifier folder
 
 

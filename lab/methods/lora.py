@@ -5,7 +5,7 @@ from lab.methods.common import check_rank, check_targets
 
 NAME = "lora"
 LABEL = "LoRA (peft)"
-LEARNING_RATE = 2e-3
+LEARNING_RATE = 5e-3
 EXPORT = "merged"  # W + (alpha/r) B A folds into a plain Linear
 
 

@@ -15,7 +15,7 @@ from lab.methods.common import check_rank, check_targets, freeze, is_head, unfre
 
 NAME = "lora_scratch"
 LABEL = "LoRA (from scratch)"
-LEARNING_RATE = 2e-3
+LEARNING_RATE = 5e-3
 EXPORT = "merged"
 
 

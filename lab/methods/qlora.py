@@ -10,7 +10,7 @@ from lab.methods.bnb import bitsandbytes
 
 NAME = "qlora"
 LABEL = "QLoRA (4-bit NF4 + LoRA)"
-LEARNING_RATE = 2e-3
+LEARNING_RATE = 5e-3
 EXPORT = None
 NO_EXPORT_REASON = ("its base is 4-bit: merging would round the update into NF4, so only the adapter is "
                     "saved (load it on the 4-bit base)")

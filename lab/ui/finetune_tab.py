@@ -55,7 +55,7 @@ def now_html(events: list[dict], snap: dict) -> str:
         seconds = step["eta"] + left * step["seconds_per_step"] * plan["steps"]
         eta = f" · about {seconds:.0f} s left in all (if the next methods run as fast)"
     state = "Now training" if snap["status"] == "running" else "Last trained"
-    return (f'<div class="lab-big" id="finetune-now-text">{state}: <b>{html.escape(method["label"])}</b> '
+    return (f'<div id="finetune-now-text" style="font-size:1.15em">{state}: <b>{html.escape(method["label"])}</b> '
             f'({min(done + 1, len(plan["methods"]))} of {len(plan["methods"])}){eta}</div>')
 
 
@@ -112,7 +112,7 @@ def build(runner, owner) -> dict:
                              file_types=[".csv", ".jsonl"], type="filepath", elem_id="finetune-upload")
             steps = gr.Slider(1, 400, value=DEFAULTS.steps, step=1, label="Steps per method",
                               info=help_text(FinetuneConfig, "steps"), elem_id="finetune-steps")
-            with gr.Accordion("Settings", open=False):
+            with gr.Accordion("Settings", open=False, elem_id="finetune-settings"):
                 settings = []
                 for name in setting_names:
                     default = getattr(DEFAULTS, name)
