@@ -90,7 +90,8 @@ def skeleton(base_path: str, num_labels: int):
     try:
         config = AutoConfig.from_pretrained(base_path, num_labels=num_labels)
     except (OSError, ValueError) as exc:
-        raise LabError(f"The base model at {base_path} could not be read ({type(exc).__name__}); pick another.") from None
+        raise LabError(f"The base model at {base_path} could not be read ({type(exc).__name__}); "
+                       "pick another.") from None
     try:
         with torch.device("meta"):
             return AutoModelForSequenceClassification.from_config(config)

@@ -27,6 +27,10 @@ def base_choices() -> list[tuple[str, str]]:
     return [("MiniLM (packaged, 22.7M parameters)", "minilm")] + pipelines.lab_models("fill-mask")
 
 
+def pending(title: str):
+    return empty_figure(title, "Results appear as each method finishes.")
+
+
 def results_of(events: list[dict]) -> dict[str, dict]:
     return {e["method"]: e for e in events if e.get("type") == "result"}
 
@@ -71,8 +75,9 @@ def render(events: list[dict], snap: dict) -> list:
                                 log_x=True)
         parts = {p: [results[n]["predicted_memory_bytes"][p] / MB for n in names]
                  for p in ("weights", "gradients", "optimizer", "activations")}
+        peaks = [results[n]["measured_peak_bytes"] / MB for n in names]
         figures[2] = stacked_bar_figure(names, parts, "Memory: predicted ledger vs measured peak", "MB",
-                                        extra=("measured peak", [results[n]["measured_peak_bytes"] / MB for n in names]))
+                                        extra=("measured peak", peaks))
         figures[3] = grouped_bar_figure(names, {"whole model": [results[n]["full_model_bytes"] / MB for n in names],
                                                 "what must be saved": [results[n]["saved_bytes"] / MB for n in names]},
                                         "Bytes to save (MB)", " MB")
@@ -135,11 +140,11 @@ def build(runner, owner) -> dict:
     table = gr.Dataframe(headers=TABLE_COLUMNS, label="Results per method", elem_id="finetune-results",
                          wrap=True, interactive=False)
     with gr.Row():
-        acc_plot = gr.Plot(elem_id="finetune-accuracy")
-        pct_plot = gr.Plot(elem_id="finetune-percent")
+        acc_plot = gr.Plot(pending("Eval accuracy"), elem_id="finetune-accuracy")
+        pct_plot = gr.Plot(pending("Trainable parameters (%)"), elem_id="finetune-percent")
     with gr.Row():
-        mem_plot = gr.Plot(elem_id="finetune-memory")
-        bytes_plot = gr.Plot(elem_id="finetune-bytes")
+        mem_plot = gr.Plot(pending("Memory: predicted vs measured"), elem_id="finetune-memory")
+        bytes_plot = gr.Plot(pending("Bytes to save (MB)"), elem_id="finetune-bytes")
     with gr.Accordion("Try it: one sentence through every trained model", open=True):
         with gr.Row():
             try_text = gr.Textbox("What a lovely morning, I feel great!", label="Sentence", elem_id="finetune-try-text",
@@ -157,10 +162,12 @@ def build(runner, owner) -> dict:
             weight = gr.Dropdown([], label="Weight to quantise", allow_custom_value=True, elem_id="finetune-weight")
             block = gr.Number(0, label="Block number", precision=0, elem_id="finetune-block")
             nf4_go = gr.Button("Show NF4 block", elem_id="finetune-nf4")
-        nf4_plot = gr.Plot(elem_id="finetune-nf4-plot")
+        nf4_plot = gr.Plot(empty_figure("One NF4 block", "Press 'Show NF4 block' to quantise a real weight block."),
+                           elem_id="finetune-nf4-plot")
         nf4_text = gr.Markdown("")
         map_go = gr.Button("Parameter map of the ticked methods", elem_id="finetune-map")
-        map_plot = gr.Plot(elem_id="finetune-map-plot")
+        map_plot = gr.Plot(empty_figure("Parameter map", "Press the button to see what each method trains."),
+                           elem_id="finetune-map-plot")
     panel = job_panel(runner, "finetune", owner, outputs_before_panel + [table, acc_plot, pct_plot, mem_plot,
                                                                          bytes_plot, spectrum], render)
 
