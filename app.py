@@ -10,8 +10,8 @@ from pathlib import Path
 import gradio as gr
 
 from lab.tasks import build_runner
-from lab.ui import pipeline_tab, runs_tab
-from lab.ui.common import ensure_owner
+from lab.ui import finetune_tab, pipeline_tab, runs_tab
+from lab.ui.common import ensure_owner, poll_only_the_open_tab
 
 ASSETS = Path(__file__).parent / "assets"
 INTRO = ("# Fine-Tuning Lab\nUse, pre-train and fine-tune transformers, live and side by side. "
@@ -25,18 +25,23 @@ def build_demo(runner=None) -> gr.Blocks:
         owner = gr.BrowserState("", storage_key="fine-tuning-lab-owner")
         gr.Markdown(INTRO)
         with gr.Tabs():
-            with gr.Tab("1 · Pipeline", id="pipeline", elem_id="tab-pipeline"):
-                pipeline_tab.build(runner, owner)
+            tabs = []  # (tab, its components): a tab's job timer ticks only while it is open
+            with gr.Tab("1 · Pipeline", id="pipeline", elem_id="tab-pipeline") as tab:
+                tabs.append((tab, pipeline_tab.build(runner, owner)))
             # --- tokenizer and pre-training tabs (issue 3) ---
 
             # --- fine-tuning tab (issue 4) ---
+            with gr.Tab("4 · Fine-tuning", id="finetune", elem_id="tab-finetune") as tab:
+                tabs.append((tab, finetune_tab.build(runner, owner)))
 
             # --- SFT and DPO tab (issue 5) ---
 
-            with gr.Tab("Run history", id="runs", elem_id="tab-runs") as runs_tab_item:
+            with gr.Tab("Run history", id="runs", elem_id="tab-runs") as tab:
                 runs = runs_tab.build(runner, owner)
+                tabs.append((tab, runs))
         demo.load(ensure_owner, owner, owner, queue=False).then(*runs["load"], queue=False)
-        runs_tab_item.select(*runs["load"], queue=False)
+        tab.select(*runs["load"], queue=False)
+        poll_only_the_open_tab([(tab, [parts["timer"]] if "timer" in parts else []) for tab, parts in tabs])
     demo.runner = runner
     return demo
 

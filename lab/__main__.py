@@ -71,6 +71,15 @@ def cmd_pipeline(args) -> dict:
     return run_pipeline(config_from(args, PipelineConfig))
 
 
+def cmd_finetune(args) -> dict:
+    import contextlib
+
+    from lab.config import FinetuneConfig
+
+    with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints its log dicts; stdout is for the result
+        return run_job("finetune", config_from(args, FinetuneConfig))
+
+
 def build_parser() -> argparse.ArgumentParser:
     from lab.config import PIPELINE_TASKS, PipelineConfig
 
@@ -85,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     # --- tokenizer and pretrain (issue 3) ---
 
     # --- finetune (issue 4) ---
+    from lab.config import FinetuneConfig
+
+    p = sub.add_parser("finetune", help="Compare fine-tuning methods on one base and dataset, one after another.")
+    add_config_flags(p, FinetuneConfig)
+    p.set_defaults(func=cmd_finetune)
 
     # --- sft and dpo (issue 5) ---
 

@@ -61,3 +61,66 @@ def timing_figure(timings_ms: dict) -> go.Figure:
     stages = [k for k in ("load", "preprocess", "forward", "postprocess") if k in timings_ms]
     return bar_figure(stages, [round(timings_ms[k], 1) for k in stages], "Milliseconds per stage", " ms",
                       colors=["#9ca3af", "#2563eb", "#dc2626", "#16a34a"][: len(stages)])
+
+
+# --- fine-tuning comparison (issue 4) ------------------------------------------------------------
+def grouped_bar_figure(categories: list[str], series: dict[str, list[float]], title: str, unit: str = "") -> go.Figure:
+    """Vertical bars: one group per category, one bar per series (e.g. predicted vs measured memory)."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(series.items()):
+        fig.add_trace(go.Bar(name=name, x=categories, y=values, marker_color=PALETTE[i % len(PALETTE)],
+                             text=[f"{v:,.3g}{unit}" for v in values], textposition="auto"))
+    fig.update_layout(title=title, barmode="group", **LAYOUT)
+    return fig
+
+
+def stacked_bar_figure(categories: list[str], parts: dict[str, list[float]], title: str, unit: str = "",
+                       extra: tuple[str, list[float]] | None = None) -> go.Figure:
+    """Stacked bars of parts per category, with an optional marker series drawn on top (measured values)."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(parts.items()):
+        fig.add_trace(go.Bar(name=name, x=categories, y=values, marker_color=PALETTE[i % len(PALETTE)]))
+    if extra is not None:
+        fig.add_trace(go.Scatter(name=extra[0], x=categories, y=extra[1], mode="markers",
+                                 marker=dict(symbol="diamond", size=14, color="#111827")))
+    fig.update_layout(title=title, barmode="stack", yaxis_title=unit, **LAYOUT)
+    return fig
+
+
+def nf4_figure(block: dict) -> go.Figure:
+    """Histogram of one weight block, the 16 NF4 levels (scaled by the block's absmax) as lines."""
+    fig = go.Figure(go.Histogram(x=block["values"], nbinsx=40, name="weights in the block", marker_color=PALETTE[0]))
+    for i, level in enumerate(block["scaled_levels"]):
+        fig.add_vline(x=level, line_color=PALETTE[1], line_width=1, line_dash="dot")
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="16 NF4 levels x absmax",
+                             line=dict(color=PALETTE[1], dash="dot")))
+    fig.update_layout(title=f"{block['weight']}, block {block['block']} ({block['blocksize']} values)",
+                      xaxis_title="weight value", yaxis_title="count", **LAYOUT)
+    return fig
+
+
+def parameter_map_figure(groups: dict[str, dict[str, dict]]) -> go.Figure:
+    """Heatmap: methods x module groups, the share of each group that trains (0 frozen, 1 all)."""
+    methods = list(groups)
+    columns = list(dict.fromkeys(g for m in methods for g in groups[m]))
+    z = [[groups[m].get(g, {}).get("trainable", 0) / max(groups[m].get(g, {}).get("total", 0), 1) for g in columns]
+         for m in methods]
+    text = [[f"{groups[m].get(g, {}).get('trainable', 0):,}" for g in columns] for m in methods]
+    fig = go.Figure(go.Heatmap(z=z, x=columns, y=methods, text=text, texttemplate="%{text}", zmin=0, zmax=1,
+                               colorscale=[[0, "#e5e7eb"], [0.001, "#bfdbfe"], [1, "#1d4ed8"]],
+                               colorbar=dict(title="trains")))
+    fig.update_layout(title="Which parameters train (count of trainable parameters per module group)",
+                      **{**LAYOUT, "height": 120 + 45 * len(methods)})
+    return fig
+
+
+def spectrum_figure(spectra: dict[str, list[float]], title: str) -> go.Figure:
+    if not spectra:
+        return empty_figure(title, "Train LoRA to see the singular values of its update.")
+    fig = go.Figure()
+    for i, (name, values) in enumerate(spectra.items()):
+        fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers",
+                                 name=name.replace("bert.encoder.layer.", "L").replace(".attention.self", ""),
+                                 line=dict(color=PALETTE[i % len(PALETTE)], width=1.5)))
+    fig.update_layout(title=title, xaxis_title="singular value index", yaxis_title="singular value", **LAYOUT)
+    return fig

@@ -13,6 +13,8 @@ def handlers() -> dict:
     # --- tokenizer and pre-training (issue 3) ---
 
     # --- fine-tuning comparison (issue 4) ---
+    from lab.finetune import finetune_job
+    table["finetune"] = finetune_job
 
     # --- SFT and DPO (issue 5) ---
 

@@ -133,10 +133,12 @@ def poll_only_the_open_tab(tabs: list[tuple]) -> None:
     every = [timer for _, timers in tabs for timer in timers]
     if not every:
         return
+    def switch(mine: set):
+        updates = [gr.Timer(active=id(t) in mine) for t in every]
+        return updates[0] if len(updates) == 1 else updates  # one output takes a bare value
+
     for tab, timers in tabs:
-        mine = set(map(id, timers))
-        tab.select(lambda mine=mine: [gr.Timer(active=id(t) in mine) for t in every], None, every,
-                   queue=False)
+        tab.select(lambda mine=set(map(id, timers)): switch(mine), None, every, queue=False)
 
 
 def submit(runner, owner: str, kind: str, config) -> str:

@@ -1,0 +1,139 @@
+"""The fine-tuning comparison: the ticked methods, one after another, on the same data, seed and steps.
+
+    python -m lab finetune --methods full,head,lora,qlora --steps 48 --json out.json
+
+Each method loads the base afresh, prepares it (lab/methods), trains with the Trainer for the same
+number of steps over the same batches (dynamic padding), is scored on the held-out set and saved as
+a run. Events carry `method=<name>`, so one page overlays every method's curve.
+"""
+from __future__ import annotations
+
+import gc
+import tempfile
+import time
+from dataclasses import asdict
+
+import numpy as np
+
+from lab import methods as registry
+from lab import resources
+from lab.config import FinetuneConfig
+from lab.finetune_data import Plan, make_plan
+from lab.jobs import JobContext
+from lab.metrics import PeakMemory, count_parameters, predict_memory
+
+
+def encode(rows: list[dict], tokenizer, labels: list[str], max_length: int):
+    import datasets
+
+    label_ids = {label: i for i, label in enumerate(labels)}
+    rows = [r for r in rows if str(r["label"]) in label_ids]
+    encoded = tokenizer([r["text"] for r in rows], truncation=True, max_length=max_length)
+    columns = {k: encoded[k] for k in encoded.keys()}
+    columns["labels"] = [label_ids[str(r["label"])] for r in rows]
+    return datasets.Dataset.from_dict(columns)  # unpadded: the collator pads each batch to its longest
+
+
+def compute_metrics(prediction) -> dict:
+    from sklearn.metrics import f1_score
+
+    logits, labels = prediction.predictions, prediction.label_ids
+    if isinstance(logits, tuple):
+        logits = logits[0]
+    predicted = np.asarray(logits).argmax(-1)
+    return {"accuracy": float((predicted == labels).mean()),
+            "f1": float(f1_score(labels, predicted, average="macro"))}
+
+
+def load_base(name: str, plan: Plan, cfg: FinetuneConfig):
+    """The base as a fresh classifier for one method (4-bit for QLoRA), prepared by the method."""
+    from transformers import AutoModelForSequenceClassification, set_seed
+
+    set_seed(cfg.seed)  # the new head and adapters start the same for a given seed
+    labels = plan.labels
+    model = AutoModelForSequenceClassification.from_pretrained(
+        plan.base_path, num_labels=len(labels), id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)}, **registry.load_kwargs(name, cfg))
+    base_total = count_parameters(model)["total"]
+    return registry.prepare(name, model, cfg), base_total
+
+
+def learning_rate(name: str, cfg: FinetuneConfig) -> float:
+    return cfg.learning_rate or registry.get(name).LEARNING_RATE
+
+
+def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, tokenizer, train_ds, eval_ds) -> dict:
+    from transformers import DataCollatorWithPadding, Trainer
+
+    from lab import explain
+    from lab.finetune_models import save_method
+    from lab.training import EventCallback, device, training_args
+
+    started = time.perf_counter()
+    model, base_total = load_base(name, plan, cfg)
+    counts = count_parameters(model)
+    conf = model.config
+    ledger = predict_memory(model, cfg.batch_size, cfg.max_length, conf.hidden_size, conf.num_hidden_layers,
+                            getattr(conf, "intermediate_size", None), getattr(conf, "num_attention_heads", 12))
+    quantised = registry.qlora.quantised_bytes(model) if name == "qlora" else {}
+    ctx.emit("method", method=name, label=registry.get(name).LABEL, trainable=counts["trainable"],
+             total=counts["total"], predicted_memory_bytes=ledger)
+    memory = PeakMemory(device())
+    callback = EventCallback(ctx, memory, method=name)
+    with tempfile.TemporaryDirectory() as scratch:
+        args = training_args(scratch, cfg.steps, cfg.batch_size, learning_rate(name, cfg), cfg.seed,
+                             per_device_eval_batch_size=64, label_names=["labels"], remove_unused_columns=False)
+        trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
+                          data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics,
+                          callbacks=[callback])
+        with memory:
+            trainer.train()
+        train_seconds = time.perf_counter() - started
+        if ctx.cancelled:
+            return {}
+        scores = trainer.evaluate()
+    result = {
+        "label": registry.get(name).LABEL, "learning_rate": learning_rate(name, cfg),
+        "trainable_params": counts["trainable"], "total_params": counts["total"], "percent": counts["percent"],
+        "predicted_memory_bytes": ledger, "measured_peak_bytes": memory.peak_bytes, "memory_source": memory.source,
+        "seconds_per_step": callback.seconds_per_step, "steps": callback.last_step,
+        "accuracy": scores.get("eval_accuracy"), "f1": scores.get("eval_f1"), "loss": callback.losses,
+        "train_seconds": round(train_seconds, 2),
+    }
+    result.update(explain.update_spectrum(model, cfg))
+    result.update(quantised)
+    result.update(save_method(name, model, tokenizer, ctx.job_id, base_total, cfg.save_models))
+    result["wall_seconds"] = round(time.perf_counter() - started, 2)
+    del trainer, model
+    gc.collect()
+    return result
+
+
+def finetune_job(cfg: FinetuneConfig, ctx: JobContext) -> dict:
+    from transformers import AutoTokenizer
+
+    ctx.log("Checking the settings and the data…")
+    plan = make_plan(cfg)
+    tokenizer = AutoTokenizer.from_pretrained(plan.base_path)
+    train_ds = encode(plan.train, tokenizer, plan.labels, cfg.max_length)
+    eval_ds = encode(plan.evaluation, tokenizer, plan.labels, cfg.max_length)
+    ctx.emit("plan", methods=plan.methods, steps=cfg.steps, labels=plan.labels,
+             train_rows=len(train_ds), eval_rows=len(eval_ds))
+    started = time.perf_counter()
+    results = {}
+    for name in plan.methods:
+        if ctx.cancelled:
+            break
+        ctx.log(f"Training {name}…")
+        result = train_method(name, plan, cfg, ctx, tokenizer, train_ds, eval_ds)
+        if not result:
+            break
+        results[name] = result
+        ctx.emit("result", method=name, **{k: v for k, v in result.items() if k != "loss"})
+    models = [{"ref": f"run:{ctx.job_id}/{name}", "task": "text-classification",
+               "label": f"{r['label']} on {cfg.base} ({r['accuracy']:.0%} accuracy)"}
+              for name, r in results.items() if r.get("exported")]
+    return {"methods": results, "order": list(results), "models": models, "labels": plan.labels,
+            "base": cfg.base, "base_path": plan.base_path, "settings": asdict(cfg),
+            "total_seconds": round(time.perf_counter() - started, 2),
+            "train_rows": len(train_ds), "eval_rows": len(eval_ds), "runs_dir": str(resources.runs_dir())}

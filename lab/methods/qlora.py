@@ -1,0 +1,61 @@
+"""QLoRA: the base loaded in 4-bit NF4 by bitsandbytes (fp32 compute on CPU), LoRA trained on top.
+
+The new classifier is kept out of quantisation (`llm_int8_skip_modules`): a 4-bit head cannot be
+trained and its forward fails on CPU. Gradient checkpointing stays off: on CPU it only costs time.
+"""
+from __future__ import annotations
+
+from lab.methods import lora
+from lab.methods.bnb import bitsandbytes
+
+NAME = "qlora"
+LABEL = "QLoRA (4-bit NF4 + LoRA)"
+LEARNING_RATE = 5e-3
+EXPORT = None
+NO_EXPORT_REASON = ("its base is 4-bit: merging would round the update into NF4, so only the adapter is "
+                    "saved (load it on the 4-bit base)")
+
+
+def load_kwargs(cfg) -> dict:
+    import torch
+    from transformers import BitsAndBytesConfig
+
+    bitsandbytes()  # a sentence, not an ImportError, where it cannot run
+    quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                               bnb_4bit_compute_dtype=torch.float32, bnb_4bit_use_double_quant=False,
+                               llm_int8_skip_modules=["classifier", "pre_classifier", "score"])
+    return {"quantization_config": quant, "dtype": torch.float32}
+
+
+def check(model, cfg) -> None:
+    bitsandbytes()
+    lora.check(model, cfg)
+
+
+def prepare(model, cfg):
+    from peft import prepare_model_for_kbit_training
+
+    model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    for module in model.modules():
+        # bitsandbytes repacks 4-bit weights for a faster CPU kernel at inference, which needs
+        # out_features divisible by 32 and in_features by the block size; smaller layers (the tests'
+        # tiny model) keep the plain path.
+        state = getattr(getattr(module, "weight", None), "quant_state", None)
+        if hasattr(module, "support_avx512bf16_for_cpu") and state is not None and (
+                state.shape[0] % 32 or state.shape[1] % state.blocksize):
+            module.support_avx512bf16_for_cpu = False
+    return lora.prepare(model, cfg)
+
+
+def quantised_bytes(model) -> dict:
+    """Bytes of the 4-bit linear weights (packed values + absmax scales) beside the same weights in fp32."""
+    packed = fp32 = 0
+    for module in model.modules():
+        weight = getattr(module, "weight", None)
+        state = getattr(weight, "quant_state", None)
+        if state is None:
+            continue
+        packed += weight.numel() * weight.element_size() + state.absmax.numel() * state.absmax.element_size()
+        fp32 += 4 * state.shape.numel()
+    return {"quantised_linear_bytes": packed, "fp32_linear_bytes": fp32,
+            "quantised_fraction": packed / fp32 if fp32 else None}

@@ -1,0 +1,240 @@
+"""Tab 4: the fine-tuning comparison. Tick methods, one button trains them one after another on the
+shared worker; every page sees the overlaid loss curves, the method running now, the results, "Try it"
+through every trained model, and explainers (LoRA shapes, one NF4 block, a parameter map) that answer
+at once without training.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import fields
+
+import gradio as gr
+
+from lab import pipelines
+from lab.config import FINETUNE_METHODS, FinetuneConfig, help_text
+from lab.errors import LabError
+from lab.plots import (bar_figure, curve_figure, empty_figure, grouped_bar_figure, nf4_figure, parameter_map_figure,
+                       spectrum_figure, stacked_bar_figure)
+from lab.ui.common import bars_html, job_panel, message_html, submit
+
+DEFAULTS = FinetuneConfig()
+TABLE_COLUMNS = ["method", "trainable", "all params", "trainable %", "predicted MB", "measured peak MB",
+                 "s / step", "wall s", "accuracy", "F1", "saved MB", "exported"]
+MB = 1e6
+
+
+def base_choices() -> list[tuple[str, str]]:
+    return [("MiniLM (packaged, 22.7M parameters)", "minilm")] + pipelines.lab_models("fill-mask")
+
+
+def pending(title: str):
+    return empty_figure(title, "Results appear as each method finishes.")
+
+
+def results_of(events: list[dict]) -> dict[str, dict]:
+    return {e["method"]: e for e in events if e.get("type") == "result"}
+
+
+def table_rows(results: dict[str, dict]) -> list[list]:
+    rows = []
+    for name, r in results.items():
+        rows.append([name, f"{r['trainable_params']:,}", f"{r['total_params']:,}", round(r["percent"], 3),
+                     round(r["predicted_memory_bytes"]["total"] / MB, 1), round(r["measured_peak_bytes"] / MB, 1),
+                     round(r["seconds_per_step"] or 0, 3), r["wall_seconds"], round(r["accuracy"], 3),
+                     round(r["f1"], 3), round(r["saved_bytes"] / MB, 3),
+                     "plain model" if r["exported"] else "adapter only: " + r["export_note"]])
+    return rows
+
+
+def now_html(events: list[dict], snap: dict) -> str:
+    plan = next((e for e in events if e.get("type") == "plan"), None)
+    method = next((e for e in reversed(events) if e.get("type") == "method"), None)
+    if plan is None or method is None:
+        return ""
+    done = len(results_of(events))
+    step = next((e for e in reversed(events) if e.get("type") == "step" and e.get("method") == method["method"]), None)
+    left = len(plan["methods"]) - done - 1
+    eta = ""
+    if step and snap["status"] == "running":
+        seconds = step["eta"] + left * step["seconds_per_step"] * plan["steps"]
+        eta = f" · about {seconds:.0f} s left in all (if the next methods run as fast)"
+    state = "Now training" if snap["status"] == "running" else "Last trained"
+    return (f'<div id="finetune-now-text" style="font-size:1.15em">{state}: <b>{html.escape(method["label"])}</b> '
+            f'({min(done + 1, len(plan["methods"]))} of {len(plan["methods"])}){eta}</div>')
+
+
+def render(events: list[dict], snap: dict) -> list:
+    results = results_of(events)
+    names = list(results)
+    figures = [empty_figure(t, "Results appear as each method finishes.") for t in
+               ("Eval accuracy", "Trainable parameters (%)", "Memory: predicted ledger vs measured peak (MB)",
+                "Bytes to save (MB, log scale)")]
+    if results:
+        figures[0] = bar_figure(names, [results[n]["accuracy"] for n in names], "Eval accuracy")
+        figures[1] = bar_figure(names, [results[n]["percent"] for n in names], "Trainable parameters (%)", " %",
+                                log_x=True)
+        parts = {p: [results[n]["predicted_memory_bytes"][p] / MB for n in names]
+                 for p in ("weights", "gradients", "optimizer", "activations")}
+        peaks = [results[n]["measured_peak_bytes"] / MB for n in names]
+        figures[2] = stacked_bar_figure(names, parts, "Memory: predicted ledger vs measured peak", "MB",
+                                        extra=("measured peak", peaks))
+        figures[3] = grouped_bar_figure(names, {"whole model": [results[n]["full_model_bytes"] / MB for n in names],
+                                                "what must be saved": [results[n]["saved_bytes"] / MB for n in names]},
+                                        "Bytes to save (MB)", " MB")
+        figures[3].update_yaxes(type="log")
+    spectra = {}
+    for name in ("lora", "lora_scratch", "qlora"):
+        if name in results:
+            spectra = results[name].get("update_singular_values", {})
+            break
+    return [curve_figure(events, "loss", "step", title="Training loss vs step"),
+            curve_figure(events, "loss", "seconds", title="Training loss vs seconds"),
+            now_html(events, snap), table_rows(results) or None, *figures,
+            spectrum_figure(spectra, "Singular values of the learned update (alpha/r) B A")]
+
+
+def make_config(methods, base, upload, steps, *settings) -> FinetuneConfig:
+    names = [f.name for f in fields(FinetuneConfig) if f.name not in ("methods", "base", "dataset", "steps")]
+    values = dict(zip(names, settings))
+    for f in fields(FinetuneConfig):
+        if f.name in values:
+            values[f.name] = type(f.default)(values[f.name])
+    return FinetuneConfig(methods=",".join(methods or []), base=base or "", dataset=upload or "tweets",
+                          steps=int(steps), **values)
+
+
+def build(runner, owner) -> dict:
+    gr.Markdown("Tick methods and press **Compare**: the lab trains them one after another with the same data "
+                "order, seed and steps, and every page in the class watches the curves overlap.")
+    setting_names = [f.name for f in fields(FinetuneConfig) if f.name not in ("methods", "base", "dataset", "steps")]
+    with gr.Row():
+        with gr.Column(scale=2):
+            methods = gr.CheckboxGroup(list(FINETUNE_METHODS), value=DEFAULTS.method_list(), label="Methods",
+                                       info=help_text(FinetuneConfig, "methods"), elem_id="finetune-methods")
+            base = gr.Dropdown(base_choices(), value="minilm", label="Base model", allow_custom_value=True,
+                               info=help_text(FinetuneConfig, "base"), elem_id="finetune-base")
+            upload = gr.File(label="Dataset (empty: the built-in tweets; or a .csv/.jsonl with text and label)",
+                             file_types=[".csv", ".jsonl"], type="filepath", elem_id="finetune-upload")
+            steps = gr.Slider(1, 400, value=DEFAULTS.steps, step=1, label="Steps per method",
+                              info=help_text(FinetuneConfig, "steps"), elem_id="finetune-steps")
+            with gr.Accordion("Settings", open=False, elem_id="finetune-settings"):
+                settings = []
+                for name in setting_names:
+                    default = getattr(DEFAULTS, name)
+                    kw = dict(label=name.replace("_", " "), info=help_text(FinetuneConfig, name),
+                              elem_id=f"finetune-{name.replace('_', '-')}")
+                    if isinstance(default, bool):
+                        settings.append(gr.Checkbox(value=default, **kw))
+                    elif isinstance(default, (int, float)):
+                        settings.append(gr.Number(value=default, **kw))
+                    else:
+                        settings.append(gr.Textbox(value=default, **kw))
+            go = gr.Button("Compare", variant="primary", elem_id="finetune-run")
+            note = gr.HTML("", elem_id="finetune-note")
+        with gr.Column(scale=3):
+            now = gr.HTML("", elem_id="finetune-now")
+            with gr.Row():
+                loss_step = gr.Plot(empty_figure("Training loss vs step"), elem_id="finetune-loss-step")
+                loss_seconds = gr.Plot(empty_figure("Training loss vs seconds"), elem_id="finetune-loss-seconds")
+    outputs_before_panel = [loss_step, loss_seconds, now]
+    table = gr.Dataframe(headers=TABLE_COLUMNS, label="Results per method", elem_id="finetune-results",
+                         wrap=True, interactive=False)
+    with gr.Row():
+        acc_plot = gr.Plot(pending("Eval accuracy"), elem_id="finetune-accuracy")
+        pct_plot = gr.Plot(pending("Trainable parameters (%)"), elem_id="finetune-percent")
+    with gr.Row():
+        mem_plot = gr.Plot(pending("Memory: predicted vs measured"), elem_id="finetune-memory")
+        bytes_plot = gr.Plot(pending("Bytes to save (MB)"), elem_id="finetune-bytes")
+    with gr.Accordion("Try it: one sentence through every trained model", open=True):
+        with gr.Row():
+            try_text = gr.Textbox("What a lovely morning, I feel great!", label="Sentence", elem_id="finetune-try-text",
+                                  scale=4)
+            try_go = gr.Button("Try it", elem_id="finetune-try", scale=1)
+        try_out = gr.HTML("", elem_id="finetune-try-out")
+    with gr.Accordion("Explainers (answer at once, no training)", open=False):
+        with gr.Row():
+            rank = gr.Slider(1, 64, value=DEFAULTS.lora_r, step=1, label="LoRA rank r", elem_id="finetune-rank")
+            targets = gr.Textbox(DEFAULTS.target_modules, label="Target modules", elem_id="finetune-targets")
+        lora_out = gr.HTML("", elem_id="finetune-lora-shapes")
+        spectrum = gr.Plot(spectrum_figure({}, "Singular values of the learned update (alpha/r) B A"),
+                           elem_id="finetune-spectrum")
+        with gr.Row():
+            weight = gr.Dropdown([], label="Weight to quantise", allow_custom_value=True, elem_id="finetune-weight")
+            block = gr.Number(0, label="Block number", precision=0, elem_id="finetune-block")
+            nf4_go = gr.Button("Show NF4 block", elem_id="finetune-nf4")
+        nf4_plot = gr.Plot(empty_figure("One NF4 block", "Press 'Show NF4 block' to quantise a real weight block."),
+                           elem_id="finetune-nf4-plot")
+        nf4_text = gr.Markdown("")
+        map_go = gr.Button("Parameter map of the ticked methods", elem_id="finetune-map")
+        map_plot = gr.Plot(empty_figure("Parameter map", "Press the button to see what each method trains."),
+                           elem_id="finetune-map-plot")
+    panel = job_panel(runner, "finetune", owner, outputs_before_panel + [table, acc_plot, pct_plot, mem_plot,
+                                                                         bytes_plot, spectrum], render)
+
+    def start(owner_id, *values):
+        from lab.finetune_data import make_plan
+        try:
+            cfg = make_config(*values)
+            make_plan(cfg)  # every bad input gets its sentence here, before anything trains
+        except LabError as exc:
+            return message_html(str(exc)), gr.skip()
+        except (TypeError, ValueError) as exc:
+            return message_html(f"A setting is not a number where one is needed ({exc})."), gr.skip()
+        return "", submit(runner, owner_id, "finetune", cfg)
+
+    go.click(start, [owner, methods, base, upload, steps, *settings], [note, panel["status"]], concurrency_limit=4)
+
+    def try_models(state, text):
+        from lab.finetune_models import try_it
+        if not state or state.get("status") != "done":
+            return message_html("Run a comparison to the end first; its trained models answer here.", "info")
+        try:
+            answers = try_it(state["id"], text, (runner.snapshot(state["id"]) or {}).get("result"))
+        except LabError as exc:
+            return message_html(str(exc))
+        cells = [f'<div class="lab-try"><b>{html.escape(a["label"])}</b>: {html.escape(a["answer"])}'
+                 f'{bars_html(a["scores"])}</div>' for a in answers]
+        return '<div class="lab-try-grid">' + "".join(cells) + "</div>"
+
+    try_go.click(try_models, [panel["job_state"], try_text], try_out, concurrency_limit=2)
+
+    def shapes(base_name, r, target_text):
+        from lab.explain import lora_shapes
+        try:
+            s = lora_shapes(base_name or "minilm", target_text, int(r))
+        except LabError as exc:
+            return message_html(str(exc))
+        first = s["modules"][0]
+        return (f"<p>Each target W is {first['W'][0]}×{first['W'][1]}: A is <b>{first['A'][0]}×{first['A'][1]}</b>, "
+                f"B is <b>{first['B'][0]}×{first['B'][1]}</b> ({first['lora_params']:,} parameters instead of "
+                f"{first['W_params']:,}). {len(s['modules'])} target layers: <b>{s['lora_params']:,}</b> LoRA "
+                f"parameters, {s['percent']:.3f}% of {s['total_params']:,}; the update is scaled by "
+                f"alpha/r = {s['scaling']:.2f}.</p>")
+
+    for trigger in (rank.change, targets.submit):
+        trigger(shapes, [base, rank, targets], lora_out, queue=False)
+
+    def nf4(base_name, weight_name, block_number):
+        from lab.explain import nf4_block, weight_names
+        try:
+            b = nf4_block(base_name or "minilm", weight_name or "", int(block_number or 0))
+            names = weight_names(base_name or "minilm")
+        except LabError as exc:
+            return gr.skip(), message_html(str(exc)), gr.skip()
+        text = (f"absmax scale **{b['absmax']:.4f}**; round-trip error **{b['relative_error']:.1%}** (relative), "
+                f"largest {b['max_abs_error']:.4f}; **{b['bits_per_param']:.3f}** bits per parameter "
+                f"({b['bits_per_param_double_quant']:.3f} with double quantisation) instead of 32.")
+        return nf4_figure(b), text, gr.update(choices=names, value=b["weight"])
+
+    nf4_go.click(nf4, [base, weight, block], [nf4_plot, nf4_text, weight], concurrency_limit=2)
+
+    def parameter_map(base_name, methods_ticked, *values):
+        from lab.explain import parameter_map as build_map
+        try:
+            cfg = make_config(methods_ticked, base_name, None, 1, *values)
+            return parameter_map_figure(build_map(base_name or "minilm", cfg.method_list(), cfg))
+        except LabError as exc:
+            return empty_figure("Parameter map", str(exc))
+
+    map_go.click(parameter_map, [base, methods, *settings], map_plot, concurrency_limit=2)
+    return {"methods": methods, "base": base, "run": go, "table": table, "note": note, **panel}

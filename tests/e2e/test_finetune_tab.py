@@ -1,0 +1,53 @@
+"""The fine-tuning tab in a real browser: a short comparison of the four default methods, the curves,
+the results table, try-it, an explainer, and a bad input's sentence."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+
+def test_short_comparison(page, shot):
+    page.get_by_role("tab", name="4 · Fine-tuning").click()
+    steps = page.locator("#finetune-steps input[type=number]")
+    steps.fill("4")
+    steps.press("Enter")
+    shot(page, "finetune-01-opened")
+
+    page.locator("#finetune-run").click()
+    expect(page.locator("#finetune-status")).to_contain_text("Running", timeout=60_000)
+    expect(page.locator("#finetune-now")).to_contain_text("Now training", timeout=60_000)
+    shot(page, "finetune-02-running")
+    expect(page.locator("#finetune-status")).to_contain_text("Done", timeout=170_000)
+    curves = page.locator("#finetune-loss-step .scatterlayer .trace")
+    expect(curves).to_have_count(4)
+    expect(page.locator("#finetune-loss-seconds .scatterlayer .trace")).to_have_count(4)
+    table = page.locator("#finetune-results")
+    for name in ("full", "head", "lora", "qlora"):
+        expect(table).to_contain_text(name)
+    shot(page, "finetune-03-done")
+
+    page.locator("#finetune-try").click()
+    expect(page.locator("#finetune-try-out .lab-try")).to_have_count(4, timeout=60_000)
+    expect(page.locator("#finetune-try-out")).to_contain_text("QLoRA")
+    shot(page, "finetune-04-try-it")
+
+
+def test_bad_rank_and_lora_explainer(page, shot):
+    page.get_by_role("tab", name="4 · Fine-tuning").click()
+    page.get_by_text("Explainers (answer at once, no training)").click()
+    rank = page.locator("#finetune-rank input[type=number]")
+    rank.fill("4")
+    rank.press("Enter")
+    expect(page.locator("#finetune-lora-shapes")).to_contain_text("A is 4×384", timeout=30_000)
+    page.locator("#finetune-nf4").click()
+    expect(page.locator("#finetune-nf4-plot")).to_contain_text("query.weight, block 0", timeout=60_000)
+    expect(page.get_by_text("bits per parameter")).to_be_visible()
+    page.locator("#finetune-map").click()
+    expect(page.locator("#finetune-map-plot .heatmaplayer")).to_have_count(1, timeout=60_000)
+    shot(page, "finetune-05-explainers")
+    page.get_by_role("button", name="Settings ▼").click()
+    r = page.locator("#finetune-lora-r input")
+    r.fill("0")
+    page.locator("#finetune-run").click()
+    expect(page.locator("#finetune-note")).to_contain_text("rank must be between 1 and the hidden size (384)",
+                                                           timeout=60_000)
+    shot(page, "finetune-06-bad-rank")

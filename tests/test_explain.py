@@ -1,0 +1,60 @@
+"""The explainers answer without training: LoRA shapes, one real NF4 block of MiniLM, a parameter map."""
+from __future__ import annotations
+
+import pytest
+import torch
+from tiny_classifier import tiny_folder
+
+from lab import explain
+from lab.config import FinetuneConfig
+from lab.errors import LabError
+
+
+def test_lora_shapes_on_minilm():
+    s = explain.lora_shapes("minilm", "query,value", 8)
+    assert len(s["modules"]) == 12  # 6 layers x (query, value)
+    first = s["modules"][0]
+    assert first["W"] == [384, 384] and first["A"] == [8, 384] and first["B"] == [384, 8]
+    assert s["lora_params"] == 12 * 8 * (384 + 384) and s["percent"] < 1
+    with pytest.raises(LabError, match="between 1 and the hidden size"):
+        explain.lora_shapes("minilm", "query", 385)
+    with pytest.raises(LabError, match="no Linear layer named q_proj"):
+        explain.lora_shapes("minilm", "q_proj", 8)
+
+
+def test_nf4_block_of_a_real_minilm_weight():
+    b = explain.nf4_block("minilm")
+    values = torch.tensor(b["values"])
+    assert b["weight"].endswith("query.weight") and len(values) == 64 and len(b["levels"]) == 16
+    assert b["absmax"] == pytest.approx(values.abs().max().item(), rel=1e-3)
+    assert min(b["levels"]) == -1.0 and max(b["levels"]) == 1.0
+    # every restored value is one of the 16 levels times absmax
+    grid = torch.tensor(b["scaled_levels"])
+    restored = torch.tensor(b["restored"])
+    assert (restored[:, None] - grid[None, :]).abs().min(dim=1).values.max() < 1e-3
+    assert 0 < b["relative_error"] < 0.2
+    assert b["bits_per_param"] == 4.5 and b["bits_per_param_double_quant"] < 4.2
+    with pytest.raises(LabError, match="pick a block from 0 to"):
+        explain.nf4_block("minilm", block=10**6)
+
+
+def test_parameter_map_and_update_spectrum(tmp_path):
+    base = tiny_folder(tmp_path)
+    cfg = FinetuneConfig(lora_r=4, top_k_layers=1, adapter_size=4, max_length=16, prompt_tokens=4)
+    groups = explain.parameter_map(base, ["full", "head", "lora", "qlora"], cfg)
+    assert groups["head"]["classifier"]["trainable"] == groups["head"]["classifier"]["total"] > 0
+    assert groups["head"]["embeddings"]["trainable"] == 0
+    assert groups["full"]["embeddings"]["trainable"] == groups["full"]["embeddings"]["total"]
+    assert 0 < groups["lora"]["encoder.layer.0"]["trainable"] < groups["lora"]["encoder.layer.0"]["total"]
+    assert groups["qlora"] == groups["lora"]
+
+    from lab.methods.lora_scratch import replace_linear_with_lora
+    from tiny_classifier import tiny_model
+    model = replace_linear_with_lora(tiny_model(), ["query"], 4, 8)
+    assert explain.update_spectrum(model)["update_singular_values"]["bert.encoder.layer.0.attention.self.query"] \
+        == [0.0] * 4  # B starts at zero: no update yet
+    layer = model.get_submodule("bert.encoder.layer.0.attention.self.query")
+    with torch.no_grad():
+        layer.lora.B.normal_()
+    values = explain.update_spectrum(model)["update_singular_values"]["bert.encoder.layer.0.attention.self.query"]
+    assert len(values) == 4 and all(v > 1e-4 for v in values) and values == sorted(values, reverse=True)

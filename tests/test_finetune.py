@@ -1,0 +1,76 @@
+"""The comparison as a job on the shared worker: a tiny model over every method, then MiniLM for real."""
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+from tiny_classifier import tiny_folder, tiny_rows, write_csv
+
+from lab import resources
+from lab.config import FinetuneConfig
+from lab.finetune_models import try_it
+from lab.tasks import build_runner
+
+CLI_KEYS = {"trainable_params", "total_params", "predicted_memory_bytes", "measured_peak_bytes", "seconds_per_step",
+            "wall_seconds", "accuracy", "f1", "saved_bytes", "loss"}
+EXPORTABLE = {"full", "head", "selective", "lora", "lora_scratch"}
+
+
+def run(cfg: FinetuneConfig, timeout: float = 400) -> tuple[str, dict]:
+    runner = build_runner()
+    try:
+        job_id = runner.submit("test", "finetune", cfg)
+        deadline = time.time() + timeout
+        while runner.snapshot(job_id)["status"] in ("queued", "running") and time.time() < deadline:
+            time.sleep(0.2)
+        snap = runner.snapshot(job_id)
+    finally:
+        runner.shutdown()
+    assert snap["status"] == "done", snap["error"] or snap["events"][-5:]
+    return job_id, snap
+
+
+def test_every_method_runs_saves_and_answers(tmp_path):
+    base = tiny_folder(tmp_path)
+    data = write_csv(tmp_path / "data.csv", tiny_rows() * 3)
+    names = ["full", "head", "selective", "adapter", "lora", "lora_scratch", "qlora", "prompt"]
+    cfg = FinetuneConfig(methods=",".join(names), base=base, dataset=data, steps=3, batch_size=4, max_length=16,
+                         lora_r=4, top_k_layers=1, adapter_size=4, prompt_tokens=4)
+    job_id, snap = run(cfg)
+    result = snap["result"]
+    assert result["order"] == names
+    steps = [e for e in snap["events"] if e["type"] == "step"]
+    assert [e["method"] for e in steps] == [n for n in names for _ in range(3)]  # one after another
+    for name in names:
+        r = result["methods"][name]
+        assert CLI_KEYS <= set(r), name
+        assert [s for s, _ in r["loss"]] == [1, 2, 3]
+        assert {"weights", "gradients", "optimizer", "activations"} <= set(r["predicted_memory_bytes"])
+        assert 0 <= r["accuracy"] <= 1 and r["exported"] == (name in EXPORTABLE)
+    assert result["methods"]["head"]["saved_bytes"] < result["methods"]["lora"]["saved_bytes"] \
+        < result["methods"]["full"]["saved_bytes"]
+    assert result["methods"]["qlora"]["quantised_linear_bytes"] < result["methods"]["qlora"]["fp32_linear_bytes"] / 3
+    assert len(result["methods"]["lora"]["update_singular_values"]) == 2  # query and value of one layer
+    refs = {m["ref"] for m in result["models"]}
+    assert refs == {f"run:{job_id}/{n}" for n in EXPORTABLE}
+
+    answers = try_it(job_id, "i love the movie")
+    assert [a["method"] for a in answers] == names
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    path = resources.resolve_model(f"run:{job_id}/lora")  # merged LoRA, loaded as a plain classifier
+    model, tok = AutoModelForSequenceClassification.from_pretrained(path), AutoTokenizer.from_pretrained(path)
+    with torch.no_grad():
+        probs = model(**tok(["i love the movie"], return_tensors="pt")).logits.softmax(-1)[0].tolist()
+    lora_answer = next(a for a in answers if a["method"] == "lora")
+    assert [p for _, p in lora_answer["scores"]] == pytest.approx(probs, abs=1e-5)
+
+
+def test_minilm_head_and_lora_few_steps():
+    cfg = FinetuneConfig(methods="head,lora", steps=2, batch_size=8, eval_size=32)
+    job_id, snap = run(cfg)
+    lora = snap["result"]["methods"]["lora"]
+    assert lora["percent"] < 1.0 and lora["total_params"] > 22_000_000
+    assert lora["saved_bytes"] < lora["full_model_bytes"] / 50
+    answers = try_it(job_id, "What a wonderful day!")
+    assert {a["answer"] for a in answers} <= {"negative", "positive"} and len(answers) == 2

@@ -1,0 +1,185 @@
+"""Every fine-tuning method on a tiny 1-layer, hidden-16 BERT classifier: exactly the right parameters
+train and the loss falls; LoRA from scratch equals peft's LoRA and merges without changing outputs;
+each bad input gets its sentence before anything trains."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+from tiny_classifier import tiny_folder, tiny_model, tiny_rows, write_csv
+
+from lab import methods as registry
+from lab.config import FINETUNE_METHODS, FinetuneConfig
+from lab.errors import LabError
+from lab.finetune import load_base
+from lab.finetune_data import Plan, make_plan
+from lab.methods import bnb
+from lab.methods.lora_scratch import LinearWithLoRA, merge_lora, replace_linear_with_lora
+
+LAYER = "bert.encoder.layer.0."
+HEAD = {"classifier.weight", "classifier.bias"}
+PEFT_HEAD = {"base_model.model.classifier.modules_to_save.default.weight",
+             "base_model.model.classifier.modules_to_save.default.bias"}
+PEFT_LORA = {f"base_model.model.{LAYER}attention.self.{m}.lora_{ab}.default.weight"
+             for m in ("query", "value") for ab in "AB"}
+EXPECTED = {  # method -> the exact set of trainable parameter names (None: all of them)
+    "full": None,
+    "head": HEAD,
+    "selective": HEAD | {"bert.pooler.dense.weight", "bert.pooler.dense.bias"}
+    | {f"{LAYER}{part}.{wb}" for part in ("attention.self.query", "attention.self.key", "attention.self.value",
+                                          "attention.output.dense", "attention.output.LayerNorm",
+                                          "intermediate.dense", "output.dense", "output.LayerNorm")
+       for wb in ("weight", "bias")},
+    "adapter": HEAD | {f"{LAYER}output.dense.1.{p}.{wb}" for p in ("down", "up") for wb in ("weight", "bias")},
+    "lora": PEFT_LORA | PEFT_HEAD,
+    "lora_scratch": HEAD | {f"{LAYER}attention.self.{m}.lora.{ab}" for m in ("query", "value") for ab in "AB"},
+    "qlora": PEFT_LORA | PEFT_HEAD,
+    "prompt": {"prompt_encoder.default.embedding.weight", "base_model.classifier.modules_to_save.default.weight",
+               "base_model.classifier.modules_to_save.default.bias"},
+}
+CFG = dict(top_k_layers=1, adapter_size=4, lora_r=4, lora_alpha=8, lora_dropout=0.0, max_length=16, prompt_tokens=4)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    return tiny_folder(tmp_path_factory.mktemp("tiny"))
+
+
+def batch(base_path):
+    from transformers import AutoTokenizer
+
+    rows = tiny_rows()
+    tokens = AutoTokenizer.from_pretrained(base_path)([r["text"] for r in rows], padding=True, return_tensors="pt")
+    labels = torch.tensor([int(r["label"] == "positive") for r in rows])
+    return dict(tokens), labels
+
+
+def test_the_table_covers_every_method():
+    assert set(EXPECTED) == set(FINETUNE_METHODS) == set(registry.METHODS)
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_method_trains_exactly_its_parameters_and_loss_falls(name, base):
+    cfg = FinetuneConfig(**CFG)
+    model, _ = load_base(name, Plan(base, [], [], ["negative", "positive"], [name]), cfg)
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    everything = {n for n, _ in model.named_parameters()}
+    assert trainable == (everything if EXPECTED[name] is None else EXPECTED[name])
+    frozen_before = {n: p.detach().clone() for n, p in model.named_parameters() if not p.requires_grad}
+
+    inputs, labels = batch(base)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    model.train()
+    losses = []
+    for _ in range(25):
+        loss = model(**inputs, labels=labels).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert sum(losses[-3:]) / 3 < losses[0] - 0.05, losses
+    for n, p in model.named_parameters():  # frozen means frozen (4-bit weights included)
+        if n in frozen_before:
+            assert torch.equal(p.detach(), frozen_before[n]), n
+
+
+def test_unknown_method_raises():
+    with pytest.raises(LabError, match="Unknown fine-tuning method 'dora'"):
+        registry.get("dora")
+
+
+def _peft_and_scratch(r=4, alpha=8):
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    base = tiny_model().eval()
+    scratch = copy.deepcopy(base)
+    peft_model = get_peft_model(base, LoraConfig(task_type=TaskType.SEQ_CLS, r=r, lora_alpha=alpha, lora_dropout=0.0,
+                                                 target_modules=["query", "value"])).eval()
+    replace_linear_with_lora(scratch, ["query", "value"], r, alpha)
+    torch.manual_seed(1)
+    for name, module in scratch.named_modules():
+        if isinstance(module, LinearWithLoRA):
+            peft_layer = peft_model.base_model.model.get_submodule(name)
+            with torch.no_grad():
+                peft_layer.lora_B["default"].weight.normal_(0, 0.3)  # B = 0 would make any LoRA "equal"
+                module.lora.A.copy_(peft_layer.lora_A["default"].weight.T)
+                module.lora.B.copy_(peft_layer.lora_B["default"].weight.T)
+    with torch.no_grad():  # peft trains a copy of the head; give both the same one
+        head = peft_model.base_model.model.classifier.modules_to_save["default"]
+        scratch.classifier.weight.copy_(head.weight)
+        scratch.classifier.bias.copy_(head.bias)
+    return peft_model, scratch.eval()
+
+
+def test_scratch_lora_gives_the_same_outputs_as_peft():
+    peft_model, scratch = _peft_and_scratch()
+    ids = torch.tensor([[2, 5, 9, 12, 3], [2, 7, 8, 3, 0]])
+    mask = (ids != 0).long()
+    plain = tiny_model().eval()(input_ids=ids, attention_mask=mask).logits
+    ours = scratch(input_ids=ids, attention_mask=mask).logits
+    theirs = peft_model(input_ids=ids, attention_mask=mask).logits
+    assert torch.allclose(ours, theirs, atol=1e-5)
+    assert not torch.allclose(ours, plain, atol=1e-3)  # the update is really there
+
+
+def test_merging_leaves_outputs_unchanged():
+    peft_model, scratch = _peft_and_scratch()
+    ids = torch.tensor([[2, 5, 9, 12, 3]])
+    before = scratch(input_ids=ids).logits
+    merged = merge_lora(scratch)
+    assert not any(isinstance(m, LinearWithLoRA) for m in merged.modules())
+    assert all(isinstance(merged.get_submodule(f"{LAYER}attention.self.{m}"), torch.nn.Linear)
+               for m in ("query", "value"))
+    assert torch.allclose(merged(input_ids=ids).logits, before, atol=1e-5)
+    peft_before = peft_model(input_ids=ids).logits
+    assert torch.allclose(peft_model.merge_and_unload()(input_ids=ids).logits, peft_before, atol=1e-5)
+
+
+# --- bad inputs: one sentence each, before anything trains ---------------------------------------
+
+def _plan(base, tmp_path, rows=None, columns=("text", "label"), **overrides):
+    data = write_csv(tmp_path / "data.csv", rows if rows is not None else tiny_rows(), columns)
+    return make_plan(FinetuneConfig(**{**CFG, "base": base, "dataset": data, "methods": "lora", **overrides}))
+
+
+def test_good_upload_makes_a_plan(base, tmp_path):
+    plan = _plan(base, tmp_path)
+    assert plan.labels == ["negative", "positive"] and len(plan.train) + len(plan.evaluation) == 16
+
+
+@pytest.mark.parametrize("rows, columns, message", [
+    ([{"text": f"text {i}", "label": "positive"} for i in range(10)], ("text", "label"), "only one class"),
+    (tiny_rows(), ("text",), "needs a 'label' column"),
+    ([{"text": f"text {i}", "label": f"{i * 0.37:.2f}"} for i in range(12)], ("text", "label"), "must be categories"),
+])
+def test_bad_dataset_gets_a_sentence(base, tmp_path, rows, columns, message):
+    with pytest.raises(LabError, match=message):
+        _plan(base, tmp_path, rows, columns)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"lora_r": 0}, "rank must be between 1 and the hidden size \\(16\\)"),
+    ({"lora_r": 17}, "rank must be between 1 and the hidden size \\(16\\)"),
+    ({"target_modules": "q_proj,v_proj"}, "no Linear layer named q_proj, v_proj"),
+    ({"methods": "full,sparse"}, "Unknown fine-tuning method 'sparse'"),
+    ({"methods": ""}, "Tick at least one method"),
+    ({"steps": 0}, "Steps must be between"),
+    ({"methods": "selective", "top_k_layers": 3}, "Top layers must be between 1 and 1"),
+])
+def test_bad_setting_gets_a_sentence(base, tmp_path, overrides, message):
+    with pytest.raises(LabError, match=message):
+        _plan(base, tmp_path, **overrides)
+
+
+def test_qlora_where_bitsandbytes_cannot_run(base, tmp_path, monkeypatch):
+    monkeypatch.setattr(bnb, "_load", lambda: (None, "OSError: libbitsandbytes_cpu.so not found"))
+    with pytest.raises(LabError, match="QLoRA needs bitsandbytes, which cannot run on this machine"):
+        _plan(base, tmp_path, methods="full,qlora")
+    _plan(base, tmp_path, methods="full,lora")  # without QLoRA the same settings are fine
+
+
+def test_unknown_base_gets_a_sentence(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(LabError, match="needs the Hugging Face Hub"):
+        make_plan(FinetuneConfig(base="someone/some-model"))
