@@ -71,6 +71,18 @@ def cmd_pipeline(args) -> dict:
     return run_pipeline(config_from(args, PipelineConfig))
 
 
+def cmd_tokenizer(args) -> dict:
+    from lab.config import TokenizerConfig
+
+    return run_job("tokenizer", config_from(args, TokenizerConfig))
+
+
+def cmd_pretrain(args) -> dict:
+    from lab.config import PretrainConfig
+
+    return run_job("pretrain", config_from(args, PretrainConfig))
+
+
 def build_parser() -> argparse.ArgumentParser:
     from lab.config import PIPELINE_TASKS, PipelineConfig
 
@@ -83,6 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_pipeline)
 
     # --- tokenizer and pretrain (issue 3) ---
+    from lab.config import PRETRAIN_INITS, TOKENIZER_BASES, PretrainConfig, TokenizerConfig
+
+    p = sub.add_parser("tokenizer", help="Train a new vocabulary with train_new_from_iterator; compare it with its base.")
+    p.add_argument("--base", choices=TOKENIZER_BASES, default="minilm")
+    add_config_flags(p, TokenizerConfig, skip=("base",))
+    p.set_defaults(func=cmd_tokenizer)
+
+    p = sub.add_parser("pretrain", help="Pre-train a small BERT (or continue MiniLM) with masked-language modelling.")
+    p.add_argument("--init", choices=PRETRAIN_INITS, default="scratch")
+    add_config_flags(p, PretrainConfig, skip=("init",))
+    p.set_defaults(func=cmd_pretrain)
 
     # --- finetune (issue 4) ---
 
