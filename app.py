@@ -10,7 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from lab.tasks import build_runner
-from lab.ui import pipeline_tab
+from lab.ui import pipeline_tab, pretrain_tab, tokenizer_tab
 from lab.ui.common import ensure_owner
 
 ASSETS = Path(__file__).parent / "assets"
@@ -28,6 +28,10 @@ def build_demo(runner=None) -> gr.Blocks:
             with gr.Tab("1 · Pipeline", id="pipeline", elem_id="tab-pipeline"):
                 pipeline_tab.build(runner, owner)
             # --- tokenizer and pre-training tabs (issue 3) ---
+            with gr.Tab("2 · Tokenizer", id="tokenizer", elem_id="tab-tokenizer"):
+                tokenizer_tab.build(runner, owner)
+            with gr.Tab("3 · Pre-training", id="pretrain", elem_id="tab-pretrain"):
+                pretrain_tab.build(runner, owner)
 
             # --- fine-tuning tab (issue 4) ---
 

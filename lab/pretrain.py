@@ -252,3 +252,12 @@ def pretrain_job(cfg: PretrainConfig, ctx) -> dict:
                     "label": f"{what}, {events.last_step} MLM steps on {tokenization.corpus_label(cfg.corpus)} "
                              f"({ctx.job_id[:6]})"}],
     }
+
+
+def preview_masking(cfg: PretrainConfig, text: str) -> list[dict]:
+    """The masking preview for the page, with the tokenizer the run would use."""
+    from lab.mlm import mask_preview
+
+    path = tokenization.tokenizer_path("minilm") if cfg.init == "minilm" else resolve_tokenizer(cfg.tokenizer)
+    tokenizer = prepare_tokenizer(tokenization.load_tokenizer(path))
+    return mask_preview(tokenizer, text, cfg.mlm_probability, seed=cfg.seed)
