@@ -5,7 +5,6 @@ train loss and eval perplexity against the unigram line, and a fill-mask probe r
 """
 from __future__ import annotations
 
-import dataclasses
 
 import gradio as gr
 

@@ -21,7 +21,9 @@ def corpus_value(kind: str, upload, hub: str) -> str:
             raise LabError("Choose a .txt, .csv or .jsonl file to upload first.")
         return upload if isinstance(upload, str) else upload.name
     if kind == "Hub dataset":
-        return (hub or "").strip() or "(empty Hub id)"
+        if not (hub or "").strip():
+            raise LabError("Type a Hub dataset id such as owner/name, or pick the built-in tweets.")
+        return hub.strip()
     return "tweets"
 
 
