@@ -59,9 +59,14 @@ def mask_preview(tokenizer, text: str, mlm_probability: float = 0.15, seed: int 
             kind = "random"
         else:
             kind = "kept"
-        out.append({"token": tokenizer.convert_ids_to_tokens(original), "kind": kind,
-                    "shown": tokenizer.convert_ids_to_tokens(now)})
+        out.append({"token": _readable(tokenizer, original), "kind": kind, "shown": _readable(tokenizer, now)})
     return out
+
+
+def _readable(tokenizer, token_id: int) -> str:
+    """A token as a reader sees it: BPE's Ġ (a leading space) and byte escapes decoded."""
+    token = tokenizer.convert_ids_to_tokens(int(token_id))
+    return tokenizer.convert_tokens_to_string([token]).strip() or token
 
 
 @torch.no_grad()
@@ -82,8 +87,7 @@ def fill_mask(model, tokenizer, sentence: str, top_k: int = 5) -> list[list]:
     model.train(was_training)
     probs = logits.float().softmax(-1)
     top = probs.topk(top_k)
-    return [[tokenizer.convert_tokens_to_string([tokenizer.convert_ids_to_tokens(int(i))]).strip(), round(float(p), 4)]
-            for p, i in zip(top.values, top.indices)]
+    return [[_readable(tokenizer, i), round(float(p), 4)] for p, i in zip(top.values, top.indices)]
 
 
 def unigram_perplexity(train_blocks: list[list[int]], eval_features: list[dict], vocab_size: int,
