@@ -85,6 +85,8 @@ def validate(cfg: PretrainConfig, vocab: int) -> int:
         raise LabError("The masking probability must be between 0.01 and 0.9 (0.15 is BERT's choice).")
     if cfg.learning_rate <= 0 or cfg.learning_rate > 0.1:
         raise LabError("The learning rate must be above 0 and at most 0.1 (try 0.002).")
+    if not 0.0 <= cfg.dropout < 0.9:
+        raise LabError("Dropout must be between 0 and 0.9 (BERT uses 0.1).")
     if cfg.eval_every < 1:
         raise LabError("Evaluate at least every step (eval every ≥ 1).")
     params = count_parameters(cfg, vocab)
@@ -152,7 +154,8 @@ def build_model(cfg: PretrainConfig, tokenizer):
         return BertForMaskedLM.from_pretrained(resources.minilm_path())
     config = BertConfig(vocab_size=len(tokenizer), hidden_size=cfg.hidden, num_hidden_layers=cfg.layers,
                         num_attention_heads=cfg.heads, intermediate_size=cfg.intermediate,
-                        max_position_embeddings=cfg.max_positions, pad_token_id=tokenizer.pad_token_id)
+                        max_position_embeddings=cfg.max_positions, pad_token_id=tokenizer.pad_token_id,
+                        hidden_dropout_prob=cfg.dropout, attention_probs_dropout_prob=cfg.dropout)
     return BertForMaskedLM(config)
 
 

@@ -48,6 +48,7 @@ def test_parameter_count_matches_the_model(tokenizer_dir):
     (dict(hidden=1024, layers=12, intermediate=4096), "at most 30M"),
     (dict(hidden=256, intermediate=1024, layers=2, batch_size=256, block_size=512, max_positions=512), "GB"),
     (dict(block_size=64, max_positions=32), "at least the block size"),
+    (dict(dropout=0.95), "Dropout must be"),
 ])
 def test_impossible_configs_are_refused(tokenizer_dir, change, sentence):
     cfg = PretrainConfig(**{**TINY, **change, "tokenizer": tokenizer_dir})

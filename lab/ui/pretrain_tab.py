@@ -19,7 +19,8 @@ LEGEND = ('<div class="lab-caption">Chosen tokens: <b style="background:#fca5a5"
           '<b style="background:#fdba74">&nbsp;random token (10%)&nbsp;</b> '
           '<b style="background:#86efac">&nbsp;kept as it was (10%)&nbsp;</b>; the grey ones are not predicted.</div>')
 SHAPE = ("hidden", "layers", "heads", "intermediate", "max_positions", "block_size", "vocab_size")
-TRAINING = ("mlm_probability", "steps", "batch_size", "learning_rate", "warmup_steps", "eval_every")
+TRAINING = ("mlm_probability", "steps", "batch_size", "learning_rate", "warmup_steps", "eval_every", "dropout")
+FLOATS = ("mlm_probability", "learning_rate", "dropout")
 MINILM_NOTE = ("**Continued pre-training of MiniLM.** Its encoder is trained, but the packaged model has no MLM "
                "head: `BertForMaskedLM` adds one that **starts untrained**, so the first losses are high and "
                "the first probes are junk until the head learns to read the encoder.")
@@ -32,10 +33,8 @@ def tokenizer_choices() -> list[tuple[str, str]]:
 
 def make_config(init, tokenizer, probe, seed, *numbers) -> PretrainConfig:
     values = dict(zip(SHAPE + TRAINING, numbers))
-    ints = {k: int(v or 0) for k, v in values.items() if k not in ("mlm_probability", "learning_rate")}
-    return PretrainConfig(init=init, tokenizer=tokenizer or "minilm", probe=probe or "", seed=int(seed or 0),
-                          mlm_probability=float(values["mlm_probability"]), learning_rate=float(values["learning_rate"] or 0),
-                          **ints)
+    numbers = {k: float(v or 0) if k in FLOATS else int(v or 0) for k, v in values.items()}
+    return PretrainConfig(init=init, tokenizer=tokenizer or "minilm", probe=probe or "", seed=int(seed or 0), **numbers)
 
 
 def shape_text(*args) -> str:
@@ -115,7 +114,7 @@ def build(runner, owner) -> dict:
                               info=help_text(PretrainConfig, "mlm_probability"), elem_id="pre-mlm")
             with gr.Row():
                 training = [mlm_p] + [gr.Number(getattr(d, k), label=k.replace("_", " "), min_width=90,
-                                                precision=None if k == "learning_rate" else 0,
+                                                precision=None if k in FLOATS else 0,
                                                 info=help_text(PretrainConfig, k), elem_id=f"pre-{k}")
                                       for k in TRAINING[1:]]
             probe = gr.Textbox(d.probe, label="Fill-mask probe", info=help_text(PretrainConfig, "probe"),
