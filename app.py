@@ -10,7 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from lab.tasks import build_runner
-from lab.ui import finetune_tab, pipeline_tab, runs_tab
+from lab.ui import finetune_tab, pipeline_tab, pretrain_tab, runs_tab, tokenizer_tab
 from lab.ui.common import ensure_owner, poll_only_the_open_tab
 
 ASSETS = Path(__file__).parent / "assets"
@@ -29,6 +29,10 @@ def build_demo(runner=None) -> gr.Blocks:
             with gr.Tab("1 · Pipeline", id="pipeline", elem_id="tab-pipeline") as tab:
                 tabs.append((tab, pipeline_tab.build(runner, owner)))
             # --- tokenizer and pre-training tabs (issue 3) ---
+            with gr.Tab("2 · Tokenizer", id="tokenizer", elem_id="tab-tokenizer") as tab:
+                tabs.append((tab, tokenizer_tab.build(runner, owner)))
+            with gr.Tab("3 · Pre-training", id="pretrain", elem_id="tab-pretrain") as tab:
+                tabs.append((tab, pretrain_tab.build(runner, owner)))
 
             # --- fine-tuning tab (issue 4) ---
             with gr.Tab("4 · Fine-tuning", id="finetune", elem_id="tab-finetune") as tab:

@@ -8,6 +8,7 @@ Training commands run on the same worker and store as the app, so their runs app
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -40,6 +41,12 @@ def run_job(kind: str, config) -> dict:
 
     runner = build_runner()
     job_id = runner.submit("cli", kind, config)
+    # The Trainer prints its log dicts (PrinterCallback); stdout is for the result alone.
+    with contextlib.redirect_stdout(sys.stderr):
+        return _follow(runner, job_id)
+
+
+def _follow(runner, job_id: str) -> dict:
     cursor, snap = 0, None
     try:
         while True:
@@ -72,12 +79,21 @@ def cmd_pipeline(args) -> dict:
 
 
 def cmd_finetune(args) -> dict:
-    import contextlib
-
     from lab.config import FinetuneConfig
 
-    with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints its log dicts; stdout is for the result
-        return run_job("finetune", config_from(args, FinetuneConfig))
+    return run_job("finetune", config_from(args, FinetuneConfig))
+
+
+def cmd_tokenizer(args) -> dict:
+    from lab.config import TokenizerConfig
+
+    return run_job("tokenizer", config_from(args, TokenizerConfig))
+
+
+def cmd_pretrain(args) -> dict:
+    from lab.config import PretrainConfig
+
+    return run_job("pretrain", config_from(args, PretrainConfig))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,6 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_pipeline)
 
     # --- tokenizer and pretrain (issue 3) ---
+    from lab.config import PRETRAIN_INITS, TOKENIZER_BASES, PretrainConfig, TokenizerConfig
+
+    p = sub.add_parser("tokenizer", help="Train a new vocabulary with train_new_from_iterator; compare it with its base.")
+    p.add_argument("--base", choices=TOKENIZER_BASES, default="minilm")
+    add_config_flags(p, TokenizerConfig, skip=("base",))
+    p.set_defaults(func=cmd_tokenizer)
+
+    p = sub.add_parser("pretrain", help="Pre-train a small BERT (or continue MiniLM) with masked-language modelling.")
+    p.add_argument("--init", choices=PRETRAIN_INITS, default="scratch")
+    add_config_flags(p, PretrainConfig, skip=("init",))
+    p.set_defaults(func=cmd_pretrain)
 
     # --- finetune (issue 4) ---
     from lab.config import FinetuneConfig

@@ -36,6 +36,46 @@ class PipelineConfig:
 
 
 # --- tokenizer and pre-training tabs (issue 3) ---------------------------------------------------
+TOKENIZER_BASES = ("minilm", "smollm2")
+MAX_VOCAB_SIZE = 100_000
+
+
+@dataclass
+class TokenizerConfig:
+    base: str = _f("minilm", "The tokenizer whose algorithm is retrained: minilm (WordPiece, BERT uncased) or smollm2 (byte-level BPE).")
+    vocab_size: int = _f(8000, "How many tokens the new vocabulary may hold (special tokens included).")
+    corpus: str = _f("tweets", "tweets (the built-in corpus), the path of an uploaded .txt/.csv/.jsonl, or a Hub dataset id (online only).")
+    sample: str = _f("Driverless cars are sooo cool, can't wait to ride one!! #future",
+                     "A sentence that the old and the new tokenizer split side by side.")
+    batch_size: int = _f(1000, "Texts per batch fed to train_new_from_iterator.")
+
+
+PRETRAIN_INITS = ("scratch", "minilm")
+
+
+@dataclass
+class PretrainConfig:
+    init: str = _f("scratch", "scratch: a new BERT from BertConfig; minilm: continue MiniLM's pre-training (its MLM head starts untrained).")
+    tokenizer: str = _f("latest", "latest (the newest trained tokenizer, else MiniLM's), minilm, smollm2, run:<id> of a tokenizer run, or a tokenizer folder.")
+    corpus: str = _f("tweets", "tweets, the path of an uploaded .txt/.csv/.jsonl, or a Hub dataset id (online only).")
+    vocab_size: int = _f(0, "0 takes the tokenizer's size; any other value must equal it.")
+    hidden: int = _f(128, "Hidden size: the width of every token vector.")
+    layers: int = _f(2, "How many transformer blocks.")
+    heads: int = _f(2, "Attention heads; they must divide the hidden size.")
+    intermediate: int = _f(512, "Width of the feed-forward layer inside each block (usually 4 x hidden).")
+    max_positions: int = _f(128, "Longest sequence the position embeddings cover; at least the block size.")
+    dropout: float = _f(0.0, "Dropout on hidden states and attention. BERT uses 0.1; a 300-step run underfits, so none learns faster.")
+    block_size: int = _f(64, "Tokens per training example: the corpus is concatenated and cut into blocks of this length.")
+    mlm_probability: float = _f(0.15, "Share of tokens chosen for prediction; of those 80% become [MASK], 10% a random token, 10% stay.")
+    steps: int = _f(300, "Optimizer steps.")
+    batch_size: int = _f(32, "Blocks per step.")
+    learning_rate: float = _f(2e-3, "Peak learning rate (after warmup, then falling linearly to 0).")
+    warmup_steps: int = _f(30, "Steps over which the learning rate rises from 0 to its peak.")
+    eval_every: int = _f(50, "Evaluate eval loss, perplexity and the probe every this many steps.")
+    probe: str = _f("i love my [MASK] so much", "A sentence with [MASK] whose top-5 fillers are shown as training goes.")
+    seed: int = _f(0, "Random seed for the weights, the masking and the data order.")
+
+
 
 
 # --- fine-tuning comparison tab (issue 4) --------------------------------------------------------

@@ -124,3 +124,23 @@ def spectrum_figure(spectra: dict[str, list[float]], title: str) -> go.Figure:
                                  line=dict(color=PALETTE[i % len(PALETTE)], width=1.5)))
     fig.update_layout(title=title, xaxis_title="singular value index", yaxis_title="singular value", **LAYOUT)
     return fig
+# --- pre-training tab (issue 3) -------------------------------------------------------------------
+def mlm_loss_figure(events: list[dict], unigram: float | None = None) -> go.Figure:
+    """Train loss per step, eval loss at intervals, and ln(unigram perplexity) as the reference line."""
+    import math
+
+    reference = (f"unigram level: ln {unigram:,.0f} = {math.log(unigram):.2f}", math.log(unigram)) if unigram else None
+    fig = curve_figure(events, y="loss", group=None, title="MLM loss (masked tokens only)", reference=reference)
+    evals = [e for e in events if e.get("type") == "eval" and "eval_loss" in e]
+    if evals and fig.data:
+        fig.add_trace(go.Scatter(x=[e["step"] for e in evals], y=[e["eval_loss"] for e in evals], name="eval loss",
+                                 mode="lines+markers", line=dict(color=PALETTE[1], width=2)))
+        fig.data[0].name = "train loss"
+    return fig
+
+
+def perplexity_figure(events: list[dict], unigram: float | None = None) -> go.Figure:
+    """Eval perplexity on held-out blocks (log scale) against the unigram perplexity line."""
+    reference = (f"unigram (word frequencies, no context): {unigram:,.0f}", unigram) if unigram else None
+    return curve_figure(events, y="eval_perplexity", event_type="eval", group=None, log_y=True,
+                        title="Eval perplexity (lower is better)", reference=reference)

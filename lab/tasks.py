@@ -11,6 +11,10 @@ from lab.jobs import Runner
 def handlers() -> dict:
     table = {}
     # --- tokenizer and pre-training (issue 3) ---
+    from lab.pretrain import pretrain_job
+    from lab.tokenization import tokenizer_job
+    table["tokenizer"] = tokenizer_job
+    table["pretrain"] = pretrain_job
 
     # --- fine-tuning comparison (issue 4) ---
     from lab.finetune import finetune_job

@@ -1,0 +1,219 @@
+"""Tokenizer training and its statistics: retrain MiniLM's WordPiece or SmolLM2's byte-level BPE on a corpus.
+
+`train_new_from_iterator` keeps the base's algorithm, normaliser and special tokens and learns a
+new vocabulary from batches of texts. The job compares the new tokenizer with its base on held-out
+texts (tokens per text, shared vocabulary, the new words) and saves it as a run, with a zip.
+
+    python -m lab tokenizer --base minilm --vocab-size 8000 --json tok.json
+"""
+from __future__ import annotations
+
+import collections
+import shutil
+import time
+from pathlib import Path
+
+from lab import resources
+from lab.config import MAX_VOCAB_SIZE, TOKENIZER_BASES, TokenizerConfig
+from lab.errors import Cancelled, LabError
+
+MIN_VOCAB_SIZE = 100        # below this the alphabet alone does not fit
+MAX_CORPUS_TEXTS = 200_000
+HELD_OUT_FRACTION = 0.1
+HELD_OUT_MAX = 2000         # enough texts for a stable average, quick to tokenize
+NEW_TOKENS_SHOWN = 20
+
+
+# --- corpora ----------------------------------------------------------------------------------------
+def corpus_texts(corpus: str) -> list[str]:
+    """The texts of a corpus choice: "tweets", an uploaded file's path, or a Hub dataset id (online)."""
+    corpus = (corpus or "").strip()
+    if corpus in ("", "tweets"):
+        from lab.data import tweet_texts
+        texts = tweet_texts()
+    elif Path(corpus).is_file():
+        from lab.data import read_upload
+        texts = [str(row.get("text", "")) for row in read_upload(corpus)]
+    elif "/" in corpus and " " not in corpus and not Path(corpus).suffix:
+        texts = _hub_texts(corpus)
+    else:
+        raise LabError(f"'{corpus}' is neither the built-in tweets, an uploaded file nor a Hub dataset id; "
+                       "pick tweets or upload a .txt, .csv or .jsonl file.")
+    texts = [t.strip() for t in texts if isinstance(t, str) and t.strip()]
+    if not texts:
+        raise LabError("The corpus is empty; upload a file with at least one line of text.")
+    return texts[:MAX_CORPUS_TEXTS]
+
+
+def _hub_texts(name: str) -> list[str]:
+    if not resources.hub_available():
+        raise LabError(resources.offline_sentence(f"The dataset '{name}'"))
+    import datasets
+
+    try:
+        ds = datasets.load_dataset(name, split=f"train[:{MAX_CORPUS_TEXTS}]")
+    except Exception as exc:  # a typo or a private dataset: say which, not how the Hub failed
+        raise LabError(f"The Hub dataset '{name}' could not be loaded ({type(exc).__name__}); check its id.") from None
+    if "text" not in ds.column_names:
+        raise LabError(f"The Hub dataset '{name}' has no 'text' column (it has: {', '.join(ds.column_names)}).")
+    return list(ds["text"])
+
+
+def split_corpus(texts: list[str]) -> tuple[list[str], list[str]]:
+    """Train texts and held-out texts (a fixed-seed 10%, at most HELD_OUT_MAX), never overlapping."""
+    from lab.data import split_rows
+
+    train, held = split_rows([{"text": t} for t in texts], eval_fraction=HELD_OUT_FRACTION)
+    train_texts = [r["text"] for r in train] or [r["text"] for r in held]
+    return train_texts, [r["text"] for r in held][:HELD_OUT_MAX]
+
+
+# --- tokenizers -------------------------------------------------------------------------------------
+def base_path(base: str) -> str:
+    if base == "minilm":
+        return resources.minilm_path()
+    if base == "smollm2":
+        return resources.smollm2_path()
+    raise LabError(f"Unknown base tokenizer '{base}'; pick one of: {', '.join(TOKENIZER_BASES)}.")
+
+
+def tokenizer_path(name: str) -> str:
+    """A tokenizer choice (minilm, smollm2, run:<id> of a tokenizer run, a folder) as a folder to load."""
+    name = (name or "").strip()
+    if name in TOKENIZER_BASES:
+        return base_path(name)
+    if name.startswith("run:"):
+        run_id = name[4:]
+        if not run_id or ".." in run_id or "/" in run_id:
+            raise LabError(f"'{name}' is not a run of this lab.")
+        path = resources.runs_dir() / run_id / "tokenizer"
+        if not (path / "tokenizer_config.json").exists():
+            raise LabError(f"The run {run_id} has no saved tokenizer; train one in the Tokenizer tab.")
+        return str(path)
+    if name and Path(name).is_dir():
+        return name
+    raise LabError(f"'{name}' is not a tokenizer; pick minilm, smollm2 or a trained tokenizer run.")
+
+
+def load_tokenizer(name_or_path: str):
+    from transformers import AutoTokenizer
+
+    path = name_or_path if Path(name_or_path).is_dir() else tokenizer_path(name_or_path)
+    return AutoTokenizer.from_pretrained(path)
+
+
+def tokenize_side_by_side(old, new, text: str) -> dict:
+    """The same sentence as [token, id] pairs under the old and the new tokenizer."""
+    def pairs(tok):
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+        return [[tok.convert_tokens_to_string([t]).strip() or t, i]
+                for t, i in zip(tok.convert_ids_to_tokens(ids), ids)]
+    return {"old": pairs(old), "new": pairs(new)}
+
+
+def compare_sample(run_id: str, text: str) -> dict:
+    """Old vs new tokens of a sentence for a finished tokenizer run (the page's editable sample)."""
+    if not (text or "").strip():
+        raise LabError("Type a sentence to tokenize.")
+    new = load_tokenizer(f"run:{run_id}")
+    base = (Path(tokenizer_path(f"run:{run_id}")).parent / "base.txt").read_text().strip()
+    return tokenize_side_by_side(load_tokenizer(base), new, text[:2000])
+
+
+def tokens_per_text(tok, texts: list[str]) -> float:
+    ids = tok(texts, add_special_tokens=False)["input_ids"]
+    return sum(len(i) for i in ids) / max(len(ids), 1)
+
+
+def new_vocabulary_stats(old, new, texts: list[str]) -> dict:
+    """Share of the new vocabulary the old one has, and the new tokens used most on `texts`."""
+    old_vocab, new_vocab = set(old.get_vocab()), set(new.get_vocab())
+    overlap = len(new_vocab & old_vocab) / max(len(new_vocab), 1)
+    counts = collections.Counter()
+    for ids in new(texts, add_special_tokens=False)["input_ids"]:
+        counts.update(ids)
+    fresh = [(new.convert_ids_to_tokens(i), n) for i, n in counts.most_common()
+             if new.convert_ids_to_tokens(i) not in old_vocab][:NEW_TOKENS_SHOWN]
+    return {"overlap": round(overlap, 4), "new_tokens": [[t, n] for t, n in fresh]}
+
+
+# --- training ---------------------------------------------------------------------------------------
+def validate(cfg: TokenizerConfig) -> None:
+    if cfg.base not in TOKENIZER_BASES:
+        raise LabError(f"Unknown base tokenizer '{cfg.base}'; pick one of: {', '.join(TOKENIZER_BASES)}.")
+    if not MIN_VOCAB_SIZE <= int(cfg.vocab_size) <= MAX_VOCAB_SIZE:
+        raise LabError(f"A vocabulary of {cfg.vocab_size:,} tokens is out of range; choose between "
+                       f"{MIN_VOCAB_SIZE} and {MAX_VOCAB_SIZE:,}.")
+    if cfg.batch_size < 1:
+        raise LabError("The batch size must be at least 1 text.")
+
+
+def train_tokenizer(cfg: TokenizerConfig, texts: list[str], on_batch=None):
+    """(old, new) tokenizers: `texts` fed in batches to the base's `train_new_from_iterator`.
+
+    `on_batch(done, total)` is called before each batch; it may raise Cancelled to stop training.
+    """
+    from transformers import AutoTokenizer
+
+    validate(cfg)
+    old = AutoTokenizer.from_pretrained(base_path(cfg.base))
+    if not old.is_fast:
+        raise LabError("The base tokenizer has no fast (Rust) version, so it cannot be retrained.")
+    size = int(cfg.batch_size)
+
+    def batches():
+        for start in range(0, len(texts), size):
+            if on_batch is not None:
+                on_batch(start, len(texts))
+            yield texts[start:start + size]
+
+    new = old.train_new_from_iterator(batches(), vocab_size=int(cfg.vocab_size), length=len(texts))
+    return old, new
+
+
+def tokenizer_job(cfg: TokenizerConfig, ctx) -> dict:
+    validate(cfg)
+    ctx.log("Reading the corpus")
+    train_texts, held_out = split_corpus(corpus_texts(cfg.corpus))
+    ctx.log(f"Training a {cfg.vocab_size:,}-token vocabulary from {cfg.base} on {len(train_texts):,} texts")
+
+    def on_batch(done, total):
+        if ctx.cancelled:
+            raise Cancelled()
+        ctx.emit("progress", done=done, total=total)
+
+    started = time.perf_counter()
+    old, new = train_tokenizer(cfg, train_texts, on_batch)
+    seconds = time.perf_counter() - started
+    ctx.emit("progress", done=len(train_texts), total=len(train_texts))
+    ctx.log("Comparing the old and the new tokenizer on held-out texts")
+    result = {
+        "base": cfg.base, "vocab_size": len(new), "target_vocab_size": int(cfg.vocab_size),
+        "seconds": round(seconds, 3), "train_texts": len(train_texts), "held_out_texts": len(held_out),
+        "tokens_per_text_old": round(tokens_per_text(old, held_out), 3),
+        "tokens_per_text_new": round(tokens_per_text(new, held_out), 3),
+        **new_vocabulary_stats(old, new, held_out),
+        "sample": tokenize_side_by_side(old, new, cfg.sample or "Hello world"),
+        "sample_text": cfg.sample,
+    }
+    run_dir = resources.runs_dir() / ctx.job_id
+    folder = run_dir / "tokenizer"
+    new.save_pretrained(str(folder))
+    (run_dir / "base.txt").write_text(cfg.base)  # outside the folder: not part of the zip
+    archive = shutil.make_archive(str(run_dir / f"tokenizer-{ctx.job_id[:8]}"), "zip", root_dir=str(folder))
+    result.update(tokenizer_path=str(folder), zip=archive, ref=f"run:{ctx.job_id}",
+                  label=f"{cfg.base} → {len(new):,} tokens on {corpus_label(cfg.corpus)} ({ctx.job_id[:6]})")
+    return result
+
+
+def corpus_label(corpus: str) -> str:
+    return "tweets" if corpus in ("", "tweets") else Path(corpus).name
+
+
+def tokenizer_runs() -> list[tuple[str, str]]:
+    """(label, "run:<id>") of every finished tokenizer run, newest first."""
+    from lab.store import Store
+
+    runs = Store().list_runs(kind="tokenizer", status="done")
+    return [((r["result"] or {}).get("label") or r["id"][:8], f"run:{r['id']}") for r in runs
+            if (resources.runs_dir() / r["id"] / "tokenizer").is_dir()]
