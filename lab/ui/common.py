@@ -70,21 +70,21 @@ def status_text(snap: dict, owner: str) -> str:
     whose = "" if snap["owner"] == owner else " (started by someone else in the class)"
     status = snap["status"]
     if status == "queued":
-        return f"⏳ Queued, position {snap['position']}{whose}. The lab runs one job at a time."
+        return f"**Queued**, position {snap['position']}{whose}. The lab runs one job at a time."
     if status == "running":
         step = next((e for e in reversed(snap.get("all_events", [])) if e.get("type") == "step"), None)
         if step:
             method = f" {step['method']}:" if "method" in step else ""
-            return (f"▶ Running{whose}:{method} step {step['step']}/{step.get('max_steps', '?')}, "
+            return (f"**Running**{whose}:{method} step {step['step']}/{step.get('max_steps', '?')}, "
                     f"{step.get('seconds_per_step', 0):.2f} s/step, about {step.get('eta', 0):.0f} s left.")
         last_log = next((e for e in reversed(snap.get("all_events", [])) if e.get("type") == "log"), None)
-        return f"▶ Running{whose}: {last_log['message'] if last_log else 'starting'}."
+        return f"**Running**{whose}: {last_log['message'] if last_log else 'starting'}."
     took = (snap["finished"] or 0) - (snap["started"] or snap["created"])
     if status == "done":
-        return f"✅ Done in {took:.1f} s{whose}."
+        return f"**Done** in {took:.1f} s{whose}."
     if status == "cancelled":
-        return f"⏹ Stopped{whose}."
-    return f"❌ Failed{whose}: {snap['error']}"
+        return f"**Stopped**{whose}."
+    return f"**Failed**{whose}: {snap['error']}"
 
 
 def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
@@ -121,7 +121,7 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
             if snap and snap["owner"] != owner_id:
                 return "Only the person who started this job can stop it."
             return "This job has already ended."
-        return "⏹ Stopping at the end of this step…"
+        return "**Stopping** at the end of this step…"
 
     stop.click(stop_job, [owner, job_state], status, queue=False)
     return {"job_state": job_state, "status": status, "stop": stop, "timer": timer}
@@ -141,10 +141,12 @@ def poll_only_the_open_tab(tabs: list[tuple]) -> None:
         tab.select(lambda mine=set(map(id, timers)): switch(mine), None, every, queue=False)
 
 
-def submit(runner, owner: str, kind: str, config) -> str:
-    """Queue a job; the timer picks it up. Returns the status sentence (a LabError's text if refused)."""
+def submit(runner, owner: str, kind: str, config) -> str | None:
+    """Queue a job (the timer picks it up): None, or the sentence that says why it was refused."""
+    if not owner:
+        return "The page has not finished loading; wait a second and press the button again."
     try:
         runner.submit(owner, kind, config)
     except LabError as exc:
-        return f"❌ {exc}"
-    return "⏳ Queued…"
+        return str(exc)
+    return None

@@ -180,7 +180,8 @@ def build(runner, owner) -> dict:
             return message_html(str(exc)), gr.skip()
         except (TypeError, ValueError) as exc:
             return message_html(f"A setting is not a number where one is needed ({exc})."), gr.skip()
-        return "", submit(runner, owner_id, "finetune", cfg)
+        refused = submit(runner, owner_id, "finetune", cfg)
+        return (message_html(refused), gr.skip()) if refused else ("", "**Queued**…")
 
     go.click(start, [owner, methods, base, upload, steps, *settings], [note, panel["status"]], concurrency_limit=4)
 

@@ -84,8 +84,8 @@ def start(runner, owner, *args):
     info = pretrain.describe(cfg)
     if info["error"]:
         return message_html(info["error"])
-    text = submit(runner, owner, "pretrain", cfg)
-    return message_html(text[2:]) if text.startswith("❌") else ""
+    refused = submit(runner, owner, "pretrain", cfg)
+    return message_html(refused) if refused else ""
 
 
 def build(runner, owner) -> dict:

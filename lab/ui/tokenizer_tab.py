@@ -34,8 +34,8 @@ def start(runner, owner, base, vocab, kind, upload, hub, sample):
         tokenization.validate(cfg)
     except LabError as exc:
         return message_html(str(exc))
-    text = submit(runner, owner, "tokenizer", cfg)
-    return message_html(text[2:]) if text.startswith("❌") else ""
+    refused = submit(runner, owner, "tokenizer", cfg)
+    return message_html(refused) if refused else ""
 
 
 def sample_html(sample: dict) -> str:
