@@ -15,6 +15,10 @@ def handlers() -> dict:
     # --- fine-tuning comparison (issue 4) ---
 
     # --- SFT and DPO (issue 5) ---
+    from lab.dpo import dpo_job
+    from lab.sft import sft_job
+    table["sft"] = sft_job
+    table["dpo"] = dpo_job
 
     return table
 
