@@ -32,6 +32,9 @@ def build_demo(runner=None) -> gr.Blocks:
             # --- fine-tuning tab (issue 4) ---
 
             # --- SFT and DPO tab (issue 5) ---
+            from lab.ui import sft_tab
+            with gr.Tab("5 · SFT & DPO", id="sft", elem_id="tab-sft"):
+                sft_tab.build(runner, owner)
 
         demo.load(ensure_owner, owner, owner, queue=False)
     demo.runner = runner

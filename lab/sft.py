@@ -102,7 +102,8 @@ def sft_job(cfg: SFTRunConfig, ctx: JobContext) -> dict:
     ctx.log(f"Answering {len(rows['heldout'])} held-out prompts before training…")
     before = causal_lm.generate_answers(trainer.model, tokenizer, rows["heldout"], cfg.max_new_tokens, ctx)
     accuracy_before = causal_lm.accuracy(before, rows["heldout"])
-    ctx.emit("answers", phase="before", accuracy=accuracy_before, answers=before)
+    ctx.emit("answers", phase="before", accuracy=accuracy_before,
+             rows=causal_lm.answer_rows(rows["heldout"], before, [""] * len(before)))
 
     with memory:
         trainer.train()
@@ -113,7 +114,8 @@ def sft_job(cfg: SFTRunConfig, ctx: JobContext) -> dict:
     ctx.log("Answering the same held-out prompts after training…")
     after = causal_lm.generate_answers(trainer.model, tokenizer, rows["heldout"], cfg.max_new_tokens, ctx)
     accuracy_after = causal_lm.accuracy(after, rows["heldout"])
-    ctx.emit("answers", phase="after", accuracy=accuracy_after, answers=after)
+    ctx.emit("answers", phase="after", accuracy=accuracy_after, accuracy_before=accuracy_before,
+             rows=causal_lm.answer_rows(rows["heldout"], before, after))
 
     ctx.log("Saving the tuned model…")
     paths = causal_lm.save_model(trainer.model, tokenizer, run_dir, chat_template=original_template)
