@@ -57,7 +57,7 @@ class CausalRunConfig:
     steps: int = _f(60, "Optimizer steps to train.")
     batch_size: int = _f(4, "Examples per step.")
     learning_rate: float = _f(0.0, "Step size of AdamW; 0 picks the method's default.")
-    max_length: int = _f(80, "Tokens kept per example; longer ones are cut at the end (with a notice).")
+    max_length: int = _f(128, "Tokens kept per example; longer ones are cut at the end (with a notice).")
     lora_r: int = _f(8, "Rank of the LoRA matrices (LoRA only).")
     lora_alpha: int = _f(16, "LoRA scaling numerator: the update is scaled by alpha / r (LoRA only).")
     lora_targets: str = _f("q_proj,v_proj", "Comma-separated module names that get LoRA adapters.")
