@@ -60,7 +60,8 @@ def _read_rows(cfg) -> tuple[list[dict], str]:
             raise LabError(resources.offline_sentence(f"The dataset '{name}'"))
         from datasets import load_dataset
         try:
-            rows = list(load_dataset(name, split="train").select(range(cfg.train_size + cfg.eval_size)))
+            found = load_dataset(name, split="train")
+            rows = list(found.select(range(min(len(found), cfg.train_size + cfg.eval_size))))
         except Exception as exc:  # a wrong id or a private set: say so in one line
             raise LabError(f"The Hub dataset '{name}' could not be loaded ({type(exc).__name__}); check its id.") from None
         return [data._normalise(r) for r in rows], name
