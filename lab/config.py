@@ -44,7 +44,7 @@ class PipelineConfig:
 # --- SFT and DPO tab (issue 5) --------------------------------------------------------------------
 SFT_METHODS = ("lora", "full")
 SFT_DEFAULT_LR = {"lora": 2e-3, "full": 5e-5}  # LoRA's few new weights need a larger step than full
-DPO_DEFAULT_LR = {"lora": 5e-4, "full": 5e-6}
+DPO_DEFAULT_LR = {"lora": 2e-3, "full": 1e-5}
 MAX_SFT_STEPS = 2000
 
 
