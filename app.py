@@ -39,6 +39,9 @@ def build_demo(runner=None) -> gr.Blocks:
                 tabs.append((tab, finetune_tab.build(runner, owner)))
 
             # --- SFT and DPO tab (issue 5) ---
+            from lab.ui import sft_tab
+            with gr.Tab("5 · SFT & DPO", id="sft", elem_id="tab-sft"):
+                sft_tab.build(runner, owner)
 
             with gr.Tab("Run history", id="runs", elem_id="tab-runs") as tab:
                 runs = runs_tab.build(runner, owner)

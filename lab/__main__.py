@@ -128,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_finetune)
 
     # --- sft and dpo (issue 5) ---
+    from lab.config import SFT_METHODS, DPORunConfig, SFTRunConfig, help_text
+
+    for name, config_class, about in (("sft", SFTRunConfig, "Supervised fine-tuning with trl's SFTTrainer."),
+                                      ("dpo", DPORunConfig, "Preference tuning with trl's DPOTrainer.")):
+        p = sub.add_parser(name, help=about)
+        p.add_argument("--method", choices=SFT_METHODS, default="lora", help=help_text(config_class, "method"))
+        add_config_flags(p, config_class, skip=("method",))
+        p.set_defaults(func=lambda args, kind=name, cls=config_class: run_job(kind, config_from(args, cls)))
 
     for command in sub.choices.values():
         command.add_argument("--json", dest="json_out", help="Write the result to this JSON file.")

@@ -21,6 +21,10 @@ def handlers() -> dict:
     table["finetune"] = finetune_job
 
     # --- SFT and DPO (issue 5) ---
+    from lab.dpo import dpo_job
+    from lab.sft import sft_job
+    table["sft"] = sft_job
+    table["dpo"] = dpo_job
 
     return table
 

@@ -1,0 +1,122 @@
+"""SFT with trl on a one-layer Llama: the label mask, the loss falls, the right weights train, bad inputs."""
+from __future__ import annotations
+
+import pytest
+from safetensors.torch import load_file
+
+from lab import causal_lm, resources
+from lab.config import SFTRunConfig
+from lab.errors import LabError
+from lab.sft import build_trainer, loss_token_fraction, sft_job
+from lab.sft_data import sft_data
+from sft_helpers import context, sft_rows, tiny_model, write_jsonl
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return tiny_model(tmp_path_factory.mktemp("tiny") / "llama")
+
+
+def config(tiny, upload, **kw) -> SFTRunConfig:
+    settings = dict(model=tiny, dataset=upload, steps=12, batch_size=4, eval_size=4, max_new_tokens=2, seed=0)
+    settings.update(kw)
+    return SFTRunConfig(**settings)
+
+
+def prepared(cfg, tmp_path):
+    model, tokenizer, _ = causal_lm.load_causal_lm(cfg.model)
+    rows = sft_data(cfg)
+    return build_trainer(cfg, model, tokenizer, rows, str(tmp_path / "t"), []).train_dataset, tokenizer
+
+
+def test_completion_only_mask(tiny, tmp_path):
+    cfg = config(tiny, write_jsonl(tmp_path / "d.jsonl", sft_rows()))
+    data, tokenizer = prepared(cfg, tmp_path)
+    example = data[0]
+    carrying = [i for i, l in zip(example["input_ids"], example["labels"]) if l != -100]
+    assert tokenizer.decode(carrying) in (" positive<|im_end|>", " negative<|im_end|>")
+    masked = tokenizer.decode([i for i, l in zip(example["input_ids"], example["labels"]) if l == -100])
+    assert masked.startswith("### Human:") and masked.endswith("### Assistant:")
+    assert 0 < loss_token_fraction(data) < 0.2
+
+
+def test_assistant_only_mask_for_messages(tiny, tmp_path):
+    rows = [{"messages": [{"role": "user", "content": f"Say {w}"}, {"role": "assistant", "content": w}]}
+            for w in ("yes", "no", "maybe", "sure", "never", "always")]
+    cfg = config(tiny, write_jsonl(tmp_path / "m.jsonl", rows))
+    data, tokenizer = prepared(cfg, tmp_path)
+    for example in data:
+        carrying = tokenizer.decode([i for i, l in zip(example["input_ids"], example["labels"]) if l != -100])
+        assert carrying.removesuffix("<|im_end|>") in ("yes", "no", "maybe", "sure", "never", "always")
+
+
+@pytest.mark.parametrize("method, lr", [("lora", 5e-2), ("full", 1e-2)])
+def test_loss_falls_and_the_right_weights_train(tiny, tmp_path, method, lr):
+    cfg = config(tiny, write_jsonl(tmp_path / "d.jsonl", sft_rows()), method=method, learning_rate=lr,
+                 lora_targets="q_proj,v_proj")
+    result = sft_job(cfg, context())
+    losses = [loss for _, loss in result["loss"]]
+    assert len(losses) == 12 and sum(losses[-3:]) / 3 < losses[0]
+    assert 0 < result["loss_token_fraction"] < 0.2 and len(result["answers"]) == 4
+    base, tuned = load_file(f"{tiny}/model.safetensors"), load_file(f"{result['model']}/model.safetensors")
+    changed = {name for name in base if not (base[name] == tuned[name]).all()}
+    if method == "lora":
+        assert changed == {"model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.v_proj.weight"}
+        assert result["parameters"]["percent"] < 5
+    else:
+        assert "model.layers.0.mlp.up_proj.weight" in changed and "model.embed_tokens.weight" in changed
+        assert result["parameters"]["percent"] == 100
+    assert resources.resolve_model("run:testjob") == result["model"]
+    assert result["models"][0] == {"ref": "run:testjob", "task": "text-generation", "label": result["models"][0]["label"]}
+
+
+def test_long_examples_are_truncated_with_a_notice(tiny, tmp_path):
+    rows = sft_rows()
+    rows[:8] = [{"prompt": "### Human: " + "very " * 40 + "long\n### Assistant:", "completion": "positive"}] * 8
+    cfg = config(tiny, write_jsonl(tmp_path / "d.jsonl", rows), steps=1, max_length=30)
+    result = sft_job(cfg, context())
+    assert any("longer than 30 tokens" in n for n in result["notices"])
+    assert result["preview"]["length"] <= 30
+
+
+@pytest.mark.parametrize("rows, kw, sentence", [
+    ([{"prompt": "### Human: hi\n### Assistant:", "completion": ""}] * 5, {}, "have a prompt but no completion"),
+    ([{"text": "User: hi Bot: hello"}] * 5, {}, "never occurs"),
+    (None, {}, "is empty"),
+    ([{"prompt": "p", "completion": "c"}] * 5, {"method": "qlora"}, "Unknown method"),
+    ([{"prompt": "p", "completion": "c"}] * 5, {"lora_targets": "c_attn"}, "no module named c_attn"),
+    ([{"prompt": "p", "completion": "c"}] * 5, {"steps": 0}, "Steps must be between"),
+])
+def test_bad_inputs_get_a_sentence(tiny, tmp_path, rows, kw, sentence):
+    path = tmp_path / "bad.jsonl"
+    path.write_text("") if rows is None else write_jsonl(path, rows)
+    with pytest.raises(LabError, match=sentence):
+        sft_job(config(tiny, str(path), **kw), context())
+
+
+def test_a_model_that_is_not_a_causal_lm(tmp_path):
+    from transformers import BertConfig, BertModel
+
+    BertModel(BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=32)).save_pretrained(str(tmp_path / "bert"))
+    with pytest.raises(LabError, match="not a causal language model"):
+        causal_lm.load_causal_lm(str(tmp_path / "bert"))
+
+
+def test_builtin_task_keeps_held_out_prompts_apart():
+    cfg = SFTRunConfig(train_size=400, eval_size=10)
+    rows = sft_data(cfg)
+    assert rows["train"][0]["prompt"].startswith("### Human: What is the sentiment of this tweet?")
+    assert rows["train"][0]["completion"] in (" positive", " negative")
+    held = {h["prompt"] for h in rows["heldout"]}
+    assert len(held) == 10 and not held & {r["prompt"] for r in rows["train"]}
+    assert sorted(h["expected"] for h in rows["heldout"]) == ["negative"] * 5 + ["positive"] * 5
+
+
+def test_smollm2_integration_two_steps():
+    cfg = SFTRunConfig(steps=2, batch_size=2, train_size=16, eval_size=2, max_new_tokens=2)
+    result = sft_job(cfg, context(job_id="smol"))
+    assert result["steps"] == 2 and len(result["loss"]) == 2
+    assert result["preview"]["tokens"][-1] == ["<|im_end|>", 2]
+    from transformers import AutoModelForCausalLM
+    assert AutoModelForCausalLM.from_pretrained(resources.resolve_model("run:smol")).config.model_type == "llama"
