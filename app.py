@@ -10,7 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from lab.tasks import build_runner
-from lab.ui import finetune_tab, pipeline_tab, pretrain_tab, runs_tab, tokenizer_tab
+from lab.ui import finetune_tab, pipeline_tab, pretrain_tab, runs_tab, sft_tab, tokenizer_tab
 from lab.ui.common import ensure_owner, poll_only_the_open_tab
 
 ASSETS = Path(__file__).parent / "assets"
@@ -28,27 +28,21 @@ def build_demo(runner=None) -> gr.Blocks:
             tabs = []  # (tab, its components): a tab's job timer ticks only while it is open
             with gr.Tab("1 · Pipeline", id="pipeline", elem_id="tab-pipeline") as tab:
                 tabs.append((tab, pipeline_tab.build(runner, owner)))
-            # --- tokenizer and pre-training tabs (issue 3) ---
             with gr.Tab("2 · Tokenizer", id="tokenizer", elem_id="tab-tokenizer") as tab:
                 tabs.append((tab, tokenizer_tab.build(runner, owner)))
             with gr.Tab("3 · Pre-training", id="pretrain", elem_id="tab-pretrain") as tab:
                 tabs.append((tab, pretrain_tab.build(runner, owner)))
-
-            # --- fine-tuning tab (issue 4) ---
             with gr.Tab("4 · Fine-tuning", id="finetune", elem_id="tab-finetune") as tab:
                 tabs.append((tab, finetune_tab.build(runner, owner)))
-
-            # --- SFT and DPO tab (issue 5) ---
-            from lab.ui import sft_tab
-            with gr.Tab("5 · SFT & DPO", id="sft", elem_id="tab-sft"):
-                sft_tab.build(runner, owner)
-
+            with gr.Tab("5 · SFT & DPO", id="sft", elem_id="tab-sft") as tab:
+                tabs.append((tab, sft_tab.build(runner, owner)))
             with gr.Tab("Run history", id="runs", elem_id="tab-runs") as tab:
                 runs = runs_tab.build(runner, owner)
                 tabs.append((tab, runs))
         demo.load(ensure_owner, owner, owner, queue=False).then(*runs["load"], queue=False)
         tab.select(*runs["load"], queue=False)
-        poll_only_the_open_tab([(tab, [parts["timer"]] if "timer" in parts else []) for tab, parts in tabs])
+        poll_only_the_open_tab([(tab, parts.get("timers", [parts["timer"]] if "timer" in parts else []))
+                                for tab, parts in tabs])
     demo.runner = runner
     return demo
 

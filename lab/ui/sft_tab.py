@@ -91,11 +91,15 @@ def dpo_config(steps, beta, eval_size, upload) -> DPORunConfig:
 
 
 def build(runner, owner) -> dict:
+    def start(kind, owner_id, config):
+        refused = submit(runner, owner_id, kind, config)
+        return message_html(refused) if refused else ""
+
     def start_sft(owner_id, *values):
-        return submit(runner, owner_id, "sft", sft_config(*values))
+        return start("sft", owner_id, sft_config(*values))
 
     def start_dpo(owner_id, *values):
-        return submit(runner, owner_id, "dpo", dpo_config(*values))
+        return start("dpo", owner_id, dpo_config(*values))
 
     gr.Markdown(INTRO)
     with gr.Tabs():
@@ -144,4 +148,5 @@ def build(runner, owner) -> dict:
             dpo_panel = job_panel(runner, "dpo", owner, [dpo_notices, dpo_loss, margin, dpo_answers], render_dpo)
             dpo_go.click(start_dpo, [owner, dpo_steps, beta, dpo_held, dpo_upload], dpo_message, queue=False)
     return {"method": method, "steps": steps, "run": go, "mask": mask, "loss": loss, "answers": answers,
-            "panel": panel, "dpo_run": dpo_go, "margin": margin, "dpo_panel": dpo_panel}
+            "panel": panel, "dpo_run": dpo_go, "margin": margin, "dpo_panel": dpo_panel,
+            "timers": [panel["timer"], dpo_panel["timer"]]}

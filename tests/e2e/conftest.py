@@ -29,8 +29,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def app_data(tmp_path_factory):
-    """The served app's data folder (its runs, its SQLite history)."""
-    return Path(os.environ.get("LAB_E2E_DATA_DIR") or tmp_path_factory.mktemp("lab_data"))
+    """The served app's data folder (its runs, its SQLite history); converted models are shared."""
+    data = Path(os.environ.get("LAB_E2E_DATA_DIR") or tmp_path_factory.mktemp("lab_data"))
+    shared = Path(os.environ.get("LAB_TEST_CACHE", ROOT / "lab_data")).resolve() / "models"
+    shared.mkdir(parents=True, exist_ok=True)
+    if not (data / "models").exists():
+        (data / "models").symlink_to(shared, target_is_directory=True)
+    return data
 
 
 @pytest.fixture(scope="session")
