@@ -91,7 +91,7 @@ class FinetuneConfig:
     base: str = _f("minilm", "The base model: minilm (packaged), a pre-training run (run:<id>) or a Hub id when online.")
     dataset: str = _f("tweets", "tweets (built-in, negative/positive), an uploaded .csv/.jsonl with text and label "
                       "columns, or a Hub dataset id when online.")
-    steps: int = _f(48, "Optimizer steps per method; every method sees the same batches in the same order.")
+    steps: int = _f(72, "Optimizer steps per method; every method sees the same batches in the same order.")
     batch_size: int = _f(16, "Examples per step.")
     max_length: int = _f(64, "Longest input in tokens; batches are padded only to their own longest text.")
     eval_size: int = _f(400, "Held-out examples scored after training (accuracy and F1); 0 uses them all.")
