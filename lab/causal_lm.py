@@ -179,3 +179,25 @@ def save_model(model, tokenizer, run_dir: Path, chat_template=None) -> dict:
     tokenizer.save_pretrained(str(run_dir / "model"))
     paths["model"] = str(run_dir / "model")
     return paths
+
+
+def train_between_answers(trainer, tokenizer, heldout: list[dict], max_new_tokens: int, memory, ctx) -> dict | None:
+    """Answer the held-out prompts, train, answer them again: the before/after the page shows.
+
+    Emits an "answers" event for each phase; None when the job was stopped during training.
+    """
+    ctx.log(f"Answering {len(heldout)} held-out prompts before training…")
+    before = generate_answers(trainer.model, tokenizer, heldout, max_new_tokens, ctx)
+    accuracy_before = accuracy(before, heldout)
+    ctx.emit("answers", phase="before", accuracy=accuracy_before,
+             rows=answer_rows(heldout, before, [""] * len(before)))
+    with memory:
+        trainer.train()
+    if ctx.cancelled:
+        return None
+    ctx.log("Answering the same held-out prompts after training…")
+    after = generate_answers(trainer.model, tokenizer, heldout, max_new_tokens, ctx)
+    accuracy_after = accuracy(after, heldout)
+    rows = answer_rows(heldout, before, after)
+    ctx.emit("answers", phase="after", accuracy=accuracy_after, accuracy_before=accuracy_before, rows=rows)
+    return {"accuracy_before": accuracy_before, "accuracy_after": accuracy_after, "answers": rows}

@@ -73,31 +73,18 @@ def dpo_job(cfg: DPORunConfig, ctx: JobContext) -> dict:
     params = count_parameters(trainer.model)
     ctx.emit("preview", examples=len(rows["train"]), parameters=params, example=rows["train"][0])
 
-    ctx.log(f"Answering {len(rows['heldout'])} held-out prompts before training…")
-    before = causal_lm.generate_answers(trainer.model, tokenizer, rows["heldout"], cfg.max_new_tokens, ctx)
-    accuracy_before = causal_lm.accuracy(before, rows["heldout"])
-    ctx.emit("answers", phase="before", accuracy=accuracy_before,
-             rows=causal_lm.answer_rows(rows["heldout"], before, [""] * len(before)))
-
-    with memory:
-        trainer.train()
-    if ctx.cancelled:
+    outcome = causal_lm.train_between_answers(trainer, tokenizer, rows["heldout"], cfg.max_new_tokens, memory, ctx)
+    if outcome is None:
         return {}
-
-    ctx.log("Answering the same held-out prompts after training…")
-    after = causal_lm.generate_answers(trainer.model, tokenizer, rows["heldout"], cfg.max_new_tokens, ctx)
-    accuracy_after = causal_lm.accuracy(after, rows["heldout"])
-    ctx.emit("answers", phase="after", accuracy=accuracy_after, accuracy_before=accuracy_before,
-             rows=causal_lm.answer_rows(rows["heldout"], before, after))
 
     ctx.log("Saving the tuned model…")
     paths = causal_lm.save_model(trainer.model, tokenizer, run_dir)
     return {
         "method": cfg.method, "steps": callback.last_step, "seconds": round(time.perf_counter() - started, 2),
         "seconds_per_step": round(callback.seconds_per_step or 0, 3), "loss": callback.losses,
-        "reward_margin": callback.margins, "accuracy_before": accuracy_before, "accuracy_after": accuracy_after,
+        "reward_margin": callback.margins, **outcome,
         "parameters": params, "peak_memory_bytes": memory.peak_bytes, "notices": notices, "beta": cfg.beta,
-        "answers": causal_lm.answer_rows(rows["heldout"], before, after), "base_model": path, **paths,
+        "base_model": path, **paths,
         "models": [{"ref": f"run:{ctx.job_id}", "task": "text-generation",
                     "label": f"{cfg.model} DPO {cfg.method}, {callback.last_step} steps ({ctx.job_id[:6]})"}],
     }

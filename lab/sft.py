@@ -99,23 +99,10 @@ def sft_job(cfg: SFTRunConfig, ctx: JobContext) -> dict:
     ctx.emit("preview", **preview, loss_token_fraction=round(fraction, 4), kind=rows["kind"],
              examples=len(prepared), parameters=params)
 
-    ctx.log(f"Answering {len(rows['heldout'])} held-out prompts before training…")
-    before = causal_lm.generate_answers(trainer.model, tokenizer, rows["heldout"], cfg.max_new_tokens, ctx)
-    accuracy_before = causal_lm.accuracy(before, rows["heldout"])
-    ctx.emit("answers", phase="before", accuracy=accuracy_before,
-             rows=causal_lm.answer_rows(rows["heldout"], before, [""] * len(before)))
-
-    with memory:
-        trainer.train()
-    if ctx.cancelled:
+    outcome = causal_lm.train_between_answers(trainer, tokenizer, rows["heldout"], cfg.max_new_tokens, memory, ctx)
+    if outcome is None:
         return {}
     train_seconds = callback.seconds_per_step * callback.last_step if callback.seconds_per_step else 0.0
-
-    ctx.log("Answering the same held-out prompts after training…")
-    after = causal_lm.generate_answers(trainer.model, tokenizer, rows["heldout"], cfg.max_new_tokens, ctx)
-    accuracy_after = causal_lm.accuracy(after, rows["heldout"])
-    ctx.emit("answers", phase="after", accuracy=accuracy_after, accuracy_before=accuracy_before,
-             rows=causal_lm.answer_rows(rows["heldout"], before, after))
 
     ctx.log("Saving the tuned model…")
     paths = causal_lm.save_model(trainer.model, tokenizer, run_dir, chat_template=original_template)
@@ -123,10 +110,10 @@ def sft_job(cfg: SFTRunConfig, ctx: JobContext) -> dict:
     return {
         "method": cfg.method, "steps": callback.last_step, "seconds": round(time.perf_counter() - started, 2),
         "train_seconds": round(train_seconds, 2), "seconds_per_step": round(callback.seconds_per_step or 0, 3),
-        "loss": callback.losses, "accuracy_before": accuracy_before, "accuracy_after": accuracy_after,
+        "loss": callback.losses, **outcome,
         "loss_token_fraction": round(fraction, 4), "preview": preview, "kind": rows["kind"],
         "parameters": params, "peak_memory_bytes": memory.peak_bytes, "notices": notices,
-        "answers": causal_lm.answer_rows(rows["heldout"], before, after), "base_model": path, **paths,
+        "base_model": path, **paths,
         "models": [{"ref": f"run:{ctx.job_id}", "task": "text-generation",
                     "label": f"SmolLM2 SFT {cfg.method}, {source}, {callback.last_step} steps ({ctx.job_id[:6]})"
                     if cfg.model == "smollm2" else f"{cfg.model} SFT {cfg.method} ({ctx.job_id[:6]})"}],

@@ -6,7 +6,7 @@ import pytest
 from lab.config import DPORunConfig
 from lab.dpo import dpo_job
 from lab.errors import LabError
-from sft_helpers import context, dpo_rows, tiny_model, write_jsonl
+from tests.sft_helpers import context, dpo_rows, tiny_model, write_jsonl
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import pytest
 
 from lab import mlm, pretrain, tokenization
 from lab.config import PretrainConfig, TokenizerConfig
-from lab.errors import LabError
 from tests.test_tokenization import run_job
 
 rng = random.Random(0)

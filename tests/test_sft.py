@@ -9,7 +9,7 @@ from lab.config import SFTRunConfig
 from lab.errors import LabError
 from lab.sft import build_trainer, loss_token_fraction, sft_job
 from lab.sft_data import sft_data
-from sft_helpers import context, sft_rows, tiny_model, write_jsonl
+from tests.sft_helpers import context, sft_rows, tiny_model, write_jsonl
 
 
 @pytest.fixture(scope="module")
