@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from tiny_classifier import tiny_folder
+from tests.tiny_classifier import tiny_folder
 
 from lab import explain
 from lab.config import FinetuneConfig
@@ -49,7 +49,7 @@ def test_parameter_map_and_update_spectrum(tmp_path):
     assert groups["qlora"] == groups["lora"]
 
     from lab.methods.lora_scratch import replace_linear_with_lora
-    from tiny_classifier import tiny_model
+    from tests.tiny_classifier import tiny_model
     model = replace_linear_with_lora(tiny_model(), ["query"], 4, 8)
     assert explain.update_spectrum(model)["update_singular_values"]["bert.encoder.layer.0.attention.self.query"] \
         == [0.0] * 4  # B starts at zero: no update yet

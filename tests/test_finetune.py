@@ -5,7 +5,7 @@ import time
 
 import pytest
 import torch
-from tiny_classifier import tiny_folder, tiny_rows, write_csv
+from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
 
 from lab import resources
 from lab.config import FinetuneConfig

@@ -7,7 +7,7 @@ import copy
 
 import pytest
 import torch
-from tiny_classifier import tiny_folder, tiny_model, tiny_rows, write_csv
+from tests.tiny_classifier import tiny_folder, tiny_model, tiny_rows, write_csv
 
 from lab import methods as registry
 from lab.config import FINETUNE_METHODS, FinetuneConfig

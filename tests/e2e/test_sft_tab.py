@@ -6,7 +6,7 @@ import json
 
 from playwright.sync_api import expect
 
-from conftest import open_tab
+from tests.e2e.conftest import open_tab
 
 
 def set_slider(page, elem_id: str, value: int) -> None:
