@@ -1,32 +1,38 @@
 """The table of job kinds: each maps to fn(config, ctx) -> result dict, run by the shared worker.
 
-Each tab's module registers its long-running work here; `build_runner` makes the one Runner the
-app and the CLI share.
+A kind names its function as "module:function", imported on the worker the first time such a job
+runs: the job modules pull in transformers, peft and trl (about 3 s), which the page need not wait
+for. `build_runner` makes the one Runner the app and the CLI share.
 """
 from __future__ import annotations
 
+import importlib
+
 from lab.jobs import Runner
+
+JOB_KINDS = {
+    "tokenizer": "lab.tokenization:tokenizer_job",
+    "pretrain": "lab.pretrain:pretrain_job",
+    "finetune": "lab.finetune:finetune_job",
+    "sft": "lab.sft:sft_job",
+    "dpo": "lab.dpo:dpo_job",
+}
+
+
+def load(target: str):
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _deferred(target: str):
+    def run(config, ctx):
+        return load(target)(config, ctx)
+    run.__qualname__ = target
+    return run
 
 
 def handlers() -> dict:
-    table = {}
-    # --- tokenizer and pre-training (issue 3) ---
-    from lab.pretrain import pretrain_job
-    from lab.tokenization import tokenizer_job
-    table["tokenizer"] = tokenizer_job
-    table["pretrain"] = pretrain_job
-
-    # --- fine-tuning comparison (issue 4) ---
-    from lab.finetune import finetune_job
-    table["finetune"] = finetune_job
-
-    # --- SFT and DPO (issue 5) ---
-    from lab.dpo import dpo_job
-    from lab.sft import sft_job
-    table["sft"] = sft_job
-    table["dpo"] = dpo_job
-
-    return table
+    return {kind: _deferred(target) for kind, target in JOB_KINDS.items()}
 
 
 def build_runner(store=None) -> Runner:

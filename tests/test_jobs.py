@@ -120,3 +120,10 @@ def test_queue_limits_answer_with_a_sentence(gate):
         runner.submit("e", "nope", {})
     gate.set()
     runner.shutdown()
+
+
+def test_every_job_kind_names_a_real_function():
+    from lab.tasks import JOB_KINDS, load
+
+    for kind, target in JOB_KINDS.items():
+        assert callable(load(target)), kind
