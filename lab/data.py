@@ -166,8 +166,8 @@ def split_rows(rows: list[dict], eval_fraction: float = EVAL_FRACTION, seed: int
     return rows[cut:], rows[:cut]
 
 
-def hub_rows(name: str, split: str = "train", limit: int = 20_000) -> list[dict]:
-    """Rows of a Hub dataset (its `text`/`sentence` column, and `label` if any) when the Hub answers."""
+def hub_table(name: str, limit: int, split: str = "train"):
+    """The first `limit` rows of a Hub dataset's split (a datasets.Dataset), or a sentence saying why not."""
     from lab.resources import hub_available, offline_sentence
 
     name = (name or "").strip()
@@ -178,9 +178,14 @@ def hub_rows(name: str, split: str = "train", limit: int = 20_000) -> list[dict]
     import datasets
 
     try:
-        table = datasets.load_dataset(name, split=f"{split}[:{limit}]")
+        return datasets.load_dataset(name, split=f"{split}[:{limit}]")
     except Exception as exc:  # the Hub's own message says what is wrong (no such dataset, no split)
         raise LabError(f"The dataset '{name}' could not be loaded: {str(exc).splitlines()[0][:200]}") from None
+
+
+def hub_rows(name: str, split: str = "train", limit: int = 20_000) -> list[dict]:
+    """Rows of a Hub dataset (its `text`/`sentence` column, and `label` if any) when the Hub answers."""
+    table = hub_table(name, limit, split)
     text_column = next((c for c in ("text", "sentence", "content", "review") if c in table.column_names), None)
     if text_column is None:
         raise LabError(f"The dataset '{name}' has no text column (found: {', '.join(table.column_names)}).")

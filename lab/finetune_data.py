@@ -35,28 +35,9 @@ def load_rows(dataset: str) -> tuple[list[dict], list[dict], list[str]]:
         rows = data.read_upload(dataset, need_labels=True)
         train, evaluation = data.split_rows(rows)
     else:
-        train, evaluation = _hub_rows(dataset)
+        train, evaluation = data.split_rows(data.hub_rows(dataset, limit=MAX_TRAIN_ROWS))
     labels = data.check_labels(train + evaluation, Path(dataset).name if dataset else "The dataset")
     return train[:MAX_TRAIN_ROWS], evaluation, labels
-
-
-def _hub_rows(name: str) -> tuple[list[dict], list[dict]]:
-    if not resources.hub_available():
-        raise LabError(resources.offline_sentence(f"The dataset '{name}'"))
-    import datasets
-
-    try:
-        loaded = datasets.load_dataset(name)
-    except Exception as exc:
-        raise LabError(f"The Hub dataset '{name}' could not be loaded ({type(exc).__name__}); check its id.") from None
-    split = loaded["train"] if "train" in loaded else next(iter(loaded.values()))
-    if "text" not in split.column_names or "label" not in split.column_names:
-        raise LabError(f"The dataset '{name}' needs 'text' and 'label' columns; it has "
-                       f"{', '.join(split.column_names)}.")
-    names = getattr(split.features["label"], "names", None)
-    rows = [{"text": r["text"], "label": names[r["label"]] if names else str(r["label"])}
-            for r in split.select(range(min(len(split), MAX_TRAIN_ROWS)))]
-    return data.split_rows(rows)
 
 
 def check_settings(cfg: FinetuneConfig) -> list[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from lab import data, resources
+from lab import data
 from lab.errors import LabError
 
 MIN_ROWS = 4  # a few to train on and at least one held out
@@ -56,14 +56,7 @@ def _read_rows(cfg) -> tuple[list[dict], str]:
     source = cfg.dataset.strip()
     if source.startswith("hub:"):
         name = source[4:].strip()
-        if not resources.hub_available():
-            raise LabError(resources.offline_sentence(f"The dataset '{name}'"))
-        from datasets import load_dataset
-        try:
-            found = load_dataset(name, split="train")
-            rows = list(found.select(range(min(len(found), cfg.train_size + cfg.eval_size))))
-        except Exception as exc:  # a wrong id or a private set: say so in one line
-            raise LabError(f"The Hub dataset '{name}' could not be loaded ({type(exc).__name__}); check its id.") from None
+        rows = list(data.hub_table(name, cfg.train_size + cfg.eval_size))
         return [data._normalise(r) for r in rows], name
     path = Path(source)
     if path.suffix.lower() != ".jsonl":

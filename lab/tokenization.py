@@ -35,7 +35,8 @@ def corpus_texts(corpus: str) -> list[str]:
         from lab.data import read_upload
         texts = [str(row.get("text", "")) for row in read_upload(corpus)]
     elif "/" in corpus and " " not in corpus and not Path(corpus).suffix:
-        texts = _hub_texts(corpus)
+        from lab.data import hub_rows
+        texts = [row["text"] for row in hub_rows(corpus, limit=MAX_CORPUS_TEXTS)]
     else:
         raise LabError(f"'{corpus}' is neither the built-in tweets, an uploaded file nor a Hub dataset id; "
                        "pick tweets or upload a .txt, .csv or .jsonl file.")
@@ -43,20 +44,6 @@ def corpus_texts(corpus: str) -> list[str]:
     if not texts:
         raise LabError("The corpus is empty; upload a file with at least one line of text.")
     return texts[:MAX_CORPUS_TEXTS]
-
-
-def _hub_texts(name: str) -> list[str]:
-    if not resources.hub_available():
-        raise LabError(resources.offline_sentence(f"The dataset '{name}'"))
-    import datasets
-
-    try:
-        ds = datasets.load_dataset(name, split=f"train[:{MAX_CORPUS_TEXTS}]")
-    except Exception as exc:  # a typo or a private dataset: say which, not how the Hub failed
-        raise LabError(f"The Hub dataset '{name}' could not be loaded ({type(exc).__name__}); check its id.") from None
-    if "text" not in ds.column_names:
-        raise LabError(f"The Hub dataset '{name}' has no 'text' column (it has: {', '.join(ds.column_names)}).")
-    return list(ds["text"])
 
 
 def split_corpus(texts: list[str]) -> tuple[list[str], list[str]]:
