@@ -1,0 +1,92 @@
+"""One builder per run kind: the settings, data and models an exported script needs, written into its folder.
+
+Each builder reads the run's stored config (and result, where the run resolved something at run time,
+such as the "latest" tokenizer or a method's learning rate), rebuilds the exact rows the lab trained
+on with the lab's own data functions, writes them as JSONL under data/, and returns a Bundle.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from lab.errors import LabError
+from lab.export import Bundle, config_of, copy_upload, model_spec, write_jsonl
+
+FINETUNE_SECTIONS = ("full", "head", "selective", "adapter", "lora", "lora_scratch", "qlora", "prompt")
+HUB_DATA_NOTE = ("The rows were read from the Hub when the run was exported; the Hub copy may have changed "
+                 "since the run.")
+
+
+def _data_note(dataset: str) -> list[str]:
+    dataset = (dataset or "").strip()
+    if dataset in ("", "tweets"):
+        return []
+    return [] if Path(dataset).is_file() else [HUB_DATA_NOTE]
+
+
+def finetune(run: dict, out: Path) -> Bundle:
+    from lab.config import FinetuneConfig
+    from lab.finetune import learning_rate
+    from lab.finetune_data import make_plan
+
+    cfg = config_of(FinetuneConfig, run["config"])
+    unknown = [m for m in cfg.method_list() if m not in FINETUNE_SECTIONS]
+    if unknown:
+        raise LabError(f"The method {', '.join(unknown)} has no export script yet; export a run of "
+                       f"{', '.join(FINETUNE_SECTIONS)}.")
+    plan = make_plan(cfg)  # the same rows, labels and base the run trained on
+    write_jsonl(out / "data" / "train.jsonl", plan.train)
+    write_jsonl(out / "data" / "eval.jsonl", plan.evaluation)
+    upload = copy_upload(cfg.dataset, out)
+    stored = ((run.get("result") or {}).get("methods") or {})
+    methods = {name: {"learning_rate": stored.get(name, {}).get("learning_rate") or learning_rate(name, cfg)}
+               for name in plan.methods}
+    settings = {
+        "run_id": run["id"], "kind": "finetune", "base": model_spec(cfg.base, plan.base_path, out),
+        "data": {"source": cfg.dataset or "tweets", "upload": upload, "train": "data/train.jsonl",
+                 "eval": "data/eval.jsonl"},
+        "labels": plan.labels, "methods": methods, "steps": cfg.steps, "batch_size": cfg.batch_size,
+        "eval_batch_size": 64, "max_length": cfg.max_length, "seed": cfg.seed,
+        "lora_r": cfg.lora_r, "lora_alpha": cfg.lora_alpha, "lora_dropout": cfg.lora_dropout,
+        "target_modules": cfg.target_list(), "top_k_layers": cfg.top_k_layers, "adapter_size": cfg.adapter_size,
+        "prompt_tokens": cfg.prompt_tokens,
+    }
+    notes = _data_note(cfg.dataset)
+    if "qlora" in plan.methods:
+        notes.append("QLoRA's 4-bit kernels differ between CPU and GPU builds of bitsandbytes, so its curve "
+                     "matches the lab's only on the same kind of machine.")
+    return Bundle("finetune", settings, sections=set(plan.methods), notes=notes)
+
+
+def pretrain(run: dict, out: Path) -> Bundle:
+    from lab import pretrain as lab_pretrain
+    from lab import resources, tokenization
+    from lab.config import PretrainConfig
+
+    cfg = config_of(PretrainConfig, run["config"])
+    # "latest" meant the newest tokenizer when the run started: the run recorded which one
+    tok_path = (run.get("result") or {}).get("tokenizer")
+    if not tok_path:
+        tok_path = (tokenization.tokenizer_path("minilm") if cfg.init == "minilm"
+                    else lab_pretrain.resolve_tokenizer(cfg.tokenizer))
+    if not Path(tok_path).is_dir() and cfg.init != "minilm":
+        raise LabError("The tokenizer this run used is gone; train it again and re-run the pre-training.")
+    tokenization.load_tokenizer(tok_path).save_pretrained(str(out / "tokenizer"))
+    train_texts, held_texts = tokenization.split_corpus(tokenization.corpus_texts(cfg.corpus))
+    write_jsonl(out / "data" / "train.jsonl", [{"text": t} for t in train_texts])
+    write_jsonl(out / "data" / "eval.jsonl", [{"text": t} for t in held_texts])
+    shape = lab_pretrain.MINILM_SHAPE if cfg.init == "minilm" else cfg
+    settings = {
+        "run_id": run["id"], "kind": "pretrain", "init": cfg.init,
+        "model": model_spec("minilm", resources.minilm_path(), out) if cfg.init == "minilm" else None,
+        "tokenizer": "tokenizer",
+        "data": {"source": cfg.corpus or "tweets", "upload": copy_upload(cfg.corpus, out),
+                 "train": "data/train.jsonl", "eval": "data/eval.jsonl"},
+        **{k: getattr(shape, k) for k in ("hidden", "layers", "heads", "intermediate", "max_positions")},
+        **{k: getattr(cfg, k) for k in ("dropout", "block_size", "mlm_probability", "steps", "batch_size",
+                                        "learning_rate", "warmup_steps", "eval_every", "probe", "seed")},
+        "eval_blocks": lab_pretrain.EVAL_BLOCKS, "weight_decay": 0.01,
+    }
+    return Bundle("pretrain", settings, notes=_data_note(cfg.corpus))
+
+
+BUILDERS = {"finetune": finetune, "pretrain": pretrain}
