@@ -122,8 +122,8 @@ def readme(run: dict, bundle) -> str:
                   "accelerate launch --config_file accelerate/multi_node.yaml --machine_rank 0 train.py   # on each machine",
                   "accelerate launch --config_file accelerate/deepspeed_zero2.yaml train.py  # pip install deepspeed",
                   "accelerate launch --config_file accelerate/deepspeed_zero3.yaml train.py",
-                  "torchrun --nproc_per_node 2 train.py                                    # without accelerate's CLI",
-                  "accelerate launch --cpu --num_processes 2 train.py                        # two CPU processes (gloo)",
+                  "torchrun --standalone --nproc_per_node 2 train.py                       # without accelerate's CLI",
+                  "accelerate launch --multi_gpu --num_processes 2 train.py                  # also on CPUs: gloo",
                   "```"]
     parts += ["", "## What it cannot reproduce", "",
               "- Timings and memory figures: they belong to the machine that runs it.",

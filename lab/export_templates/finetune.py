@@ -3,7 +3,7 @@
     python train.py                                   # every method of the run, one after another
     python train.py --methods lora --steps 500        # one method, longer
     accelerate launch --config_file accelerate/multi_gpu.yaml train.py
-    torchrun --nproc_per_node 2 train.py
+    torchrun --standalone --nproc_per_node 2 train.py        # two processes, also on CPUs (gloo)
 
 Uses only torch, transformers, datasets, peft and bitsandbytes (QLoRA); the Trainer runs on accelerate, so
 the same file scales to several GPUs or machines. Results go to outputs/ (see README.md).
@@ -340,10 +340,11 @@ def main() -> None:
         trainer.train()
         scores = trainer.evaluate()
         world = trainer.args.world_size
-        print(f"[rank {trainer.args.process_index}/{world}] {name}: trained {trainer.state.global_step} steps, "
-              f"accuracy {scores['eval_accuracy']:.3f}", flush=True)
+        backend = torch.distributed.get_backend() if torch.distributed.is_initialized() else "none"
+        print(f"[rank {trainer.args.process_index}/{world} {backend}] {name}: trained {trainer.state.global_step} "
+              f"steps, accuracy {scores['eval_accuracy']:.3f}", flush=True)
         results[name] = {"learning_rate": lr, "trainable_params": trainable, "steps": trainer.state.global_step,
-                         "accuracy": scores["eval_accuracy"], "f1": scores["eval_f1"], "world_size": world,
+                         "accuracy": scores["eval_accuracy"], "f1": scores["eval_f1"], "world_size": world, "backend": backend,
                          "loss": [[h["step"], h["loss"]] for h in trainer.state.log_history if "loss" in h]}
         main_process = trainer.is_world_process_zero()
         if main_process:  # one copy of the model, whatever the number of processes

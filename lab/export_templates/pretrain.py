@@ -3,7 +3,7 @@
     python train.py                       # the run as it was
     python train.py --steps 3000          # longer
     accelerate launch --config_file accelerate/multi_gpu.yaml train.py
-    torchrun --nproc_per_node 2 train.py
+    torchrun --standalone --nproc_per_node 2 train.py        # two processes, also on CPUs (gloo)
 
 The corpus (data/*.jsonl) is tokenized with datasets.map(batched=True), concatenated and cut into blocks;
 DataCollatorForLanguageModeling masks 15% of the training tokens afresh each batch (80% [MASK], 10% random,
