@@ -89,4 +89,52 @@ def pretrain(run: dict, out: Path) -> Bundle:
     return Bundle("pretrain", settings, notes=_data_note(cfg.corpus))
 
 
-BUILDERS = {"finetune": finetune, "pretrain": pretrain}
+def tokenizer(run: dict, out: Path) -> Bundle:
+    from lab import tokenization
+    from lab.config import TokenizerConfig
+
+    cfg = config_of(TokenizerConfig, run["config"])
+    tokenization.validate(cfg)
+    train_texts, held_out = tokenization.split_corpus(tokenization.corpus_texts(cfg.corpus))
+    write_jsonl(out / "data" / "train.jsonl", [{"text": t} for t in train_texts])
+    write_jsonl(out / "data" / "eval.jsonl", [{"text": t} for t in held_out])
+    settings = {"run_id": run["id"], "kind": "tokenizer",
+                "base": model_spec(cfg.base, tokenization.base_path(cfg.base), out),
+                "data": {"source": cfg.corpus or "tweets", "upload": copy_upload(cfg.corpus, out),
+                         "train": "data/train.jsonl", "eval": "data/eval.jsonl"},
+                "vocab_size": int(cfg.vocab_size), "batch_size": int(cfg.batch_size), "sample": cfg.sample}
+    notes = _data_note(cfg.corpus) + [
+        "The exact vocabulary: the tokenizers trainer breaks ties between equally frequent pairs in hash order, "
+        "so two trainings (in the lab too) can differ in a few rare tokens; size and compression stay the same."]
+    return Bundle("tokenizer", settings, trainer=False, notes=notes)
+
+
+def _causal(kind: str, run: dict, out: Path) -> Bundle:
+    """SFT and DPO: the rows the lab built (prompt/completion, messages or preference pairs) and held-out prompts."""
+    from lab import causal_lm, resources
+    from lab.config import DPO_DEFAULT_LR, SFT_DEFAULT_LR, DPORunConfig, SFTRunConfig
+    from lab.sft_data import dpo_data, sft_data
+
+    config_class, defaults, rows_of = ((SFTRunConfig, SFT_DEFAULT_LR, sft_data) if kind == "sft"
+                                       else (DPORunConfig, DPO_DEFAULT_LR, dpo_data))
+    cfg = config_of(config_class, run["config"])
+    causal_lm.validate(cfg, 10 ** 9)
+    rows = rows_of(cfg)
+    write_jsonl(out / "data" / "train.jsonl", rows["train"])
+    write_jsonl(out / "data" / "heldout.jsonl", rows["heldout"])
+    settings = {"run_id": run["id"], "kind": kind, "model": model_spec(cfg.model, resources.resolve_model(cfg.model), out),
+                "data": {"source": cfg.dataset or "tweets", "upload": copy_upload(cfg.dataset, out),
+                         "kind": rows.get("kind", "preference"), "train": "data/train.jsonl",
+                         "heldout": "data/heldout.jsonl"},
+                "method": cfg.method, "steps": cfg.steps, "batch_size": cfg.batch_size,
+                "learning_rate": causal_lm.learning_rate(cfg, defaults), "max_length": cfg.max_length,
+                "lora_r": cfg.lora_r, "lora_alpha": cfg.lora_alpha, "lora_targets": causal_lm.lora_targets(cfg),
+                "max_new_tokens": cfg.max_new_tokens, "seed": cfg.seed}
+    if kind == "dpo":
+        settings["beta"] = cfg.beta
+    notes = [] if cfg.dataset.strip() in ("", "tweets") or not cfg.dataset.strip().startswith("hub:") else [HUB_DATA_NOTE]
+    return Bundle("causal", settings, sections={kind}, notes=notes)
+
+
+BUILDERS = {"finetune": finetune, "pretrain": pretrain, "tokenizer": tokenizer,
+            "sft": lambda run, out: _causal("sft", run, out), "dpo": lambda run, out: _causal("dpo", run, out)}
