@@ -48,12 +48,18 @@ def source_folder(run: dict, method: str | None = None) -> tuple[Path, str]:
     if kind in ("sft", "dpo"):
         if result.get("adapter") and Path(result["adapter"], "adapter_config.json").exists():
             return Path(result["adapter"]), "adapter"
-        return Path(result["model"]), "model"
+        return _saved(result.get("model")), "model"
     if kind == "pretrain":
-        return Path(result["model_path"]), "model"
+        return _saved(result.get("model_path")), "model"
     if kind == "tokenizer":
-        return Path(result["tokenizer_path"]), "tokenizer"
+        return _saved(result.get("tokenizer_path")), "tokenizer"
     raise LabError(f"Runs of the kind '{kind}' have nothing to push.")
+
+
+def _saved(path: str | None) -> Path:
+    if not path or not Path(path).is_dir():
+        raise LabError("The files of this run are gone from the lab's disk; train it again to push it.")
+    return Path(path)
 
 
 def _figures(run: dict, method: str | None) -> list[str]:

@@ -1,6 +1,7 @@
 """The Run history tab: every run of every tab, from the SQLite store, so a restart loses nothing.
 
-Pick a run to see its settings, its figures and its curves, and download its files as a zip.
+Pick a run to see its settings, its figures and its curves, and download its files as a zip; the export
+box below (lab/ui/export_box.py) turns the picked run into a script, a report or a Hub upload.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import gradio as gr
 
 from lab.plots import empty_figure
 from lab.store import Store
+from lab.ui import export_box
 from lab.ui.common import message_html
 
 COLUMNS = ["run", "tab", "status", "started", "seconds", "yours"]
@@ -54,17 +56,21 @@ def build(runner, owner) -> dict:
             curves = gr.Plot(empty_figure("Curves", "Pick a run."), elem_id="runs-curves")
             download = gr.File(label="Files of this run (zip)", interactive=False, elem_id="runs-download")
             note = gr.HTML("")
+    selected = gr.State(None)  # the picked run's id, for the export box
+    exports = export_box.build(store, owner, selected)
 
     def pick(owner_id, evt: gr.SelectData):
         run_id = evt.row_value[0] if evt.row_value else None
         run = store.get_run(run_id) if run_id else None
         if run is None:
-            return "", empty_figure("Curves", "Pick a run."), None, message_html("That run is gone.")
+            return "", empty_figure("Curves", "Pick a run."), None, message_html("That run is gone."), None
         shown = {k: run[k] for k in ("id", "kind", "status", "error", "config", "result")}
         archive = store.zip_run(run_id)
         hint = "" if archive else message_html("This run saved no files.", "info")
-        return json.dumps(shown, indent=2, default=str)[:50_000], curves_figure(run), archive and str(archive), hint
+        return (json.dumps(shown, indent=2, default=str)[:50_000], curves_figure(run), archive and str(archive), hint,
+                run_id)
 
     refresh.click(lambda o: table(o, store), owner, runs, queue=False)
-    runs.select(pick, owner, [details, curves, download, note])
-    return {"table": runs, "refresh": refresh, "details": details, "load": (lambda o: table(o, store), owner, runs)}
+    runs.select(pick, owner, [details, curves, download, note, selected])
+    return {"table": runs, "refresh": refresh, "details": details, "export": exports,
+            "load": (lambda o: table(o, store), owner, runs)}
