@@ -45,8 +45,11 @@ def config_of(config_class, stored: dict):
 
 
 def render(template: str, settings: dict, sections: set[str] | None = None) -> str:
-    """The template's text with its SETTINGS line filled in and unused method sections removed."""
+    """The template's text with its includes inlined, its SETTINGS line filled in and unused sections removed."""
     text = (TEMPLATES / f"{template}.py").read_text()
+    for name in re.findall(r"^# EXPORT:INCLUDE (\S+)$", text, flags=re.M):
+        included = (TEMPLATES / name).read_text().split("# EXPORT:BODY\n", 1)[1]
+        text = text.replace(f"# EXPORT:INCLUDE {name}\n", included)
     if sections is not None:
         def keep(match: re.Match) -> str:
             return match.group(0) if match.group(1) in sections else ""
