@@ -96,7 +96,8 @@ def model_spec(choice: str, resolved: str, out: Path, name: str = "base_model") 
             raise LabError(f"The model {choice} is {size / 1024 ** 3:.1f} GB, too big to copy into an export; "
                            "push it to the Hub and export a run that uses its Hub id.")
         shutil.copytree(resolved, out / name, ignore=shutil.ignore_patterns("trainer", "*.zip"), dirs_exist_ok=True)
-        return {"name": choice, "path": name, "hub_id": None}
+        shown = choice if choice.startswith("run:") else Path(resolved).name  # not the server's paths
+        return {"name": shown, "path": name, "hub_id": None}
     return {"name": choice, "path": None, "hub_id": resolved}
 
 

@@ -16,6 +16,12 @@ HUB_DATA_NOTE = ("The rows were read from the Hub when the run was exported; the
                  "since the run.")
 
 
+def _source(dataset: str) -> str:
+    """The data source as the script's README names it: an upload by its file name, not its server path."""
+    dataset = (dataset or "").strip() or "tweets"
+    return f"upload:{Path(dataset).name}" if Path(dataset).is_file() else dataset
+
+
 def _data_note(dataset: str) -> list[str]:
     dataset = (dataset or "").strip()
     if dataset in ("", "tweets"):
@@ -42,7 +48,7 @@ def finetune(run: dict, out: Path) -> Bundle:
                for name in plan.methods}
     settings = {
         "run_id": run["id"], "kind": "finetune", "base": model_spec(cfg.base, plan.base_path, out),
-        "data": {"source": cfg.dataset or "tweets", "upload": upload, "train": "data/train.jsonl",
+        "data": {"source": _source(cfg.dataset), "upload": upload, "train": "data/train.jsonl",
                  "eval": "data/eval.jsonl"},
         "labels": plan.labels, "methods": methods, "steps": cfg.steps, "batch_size": cfg.batch_size,
         "eval_batch_size": 64, "max_length": cfg.max_length, "seed": cfg.seed,
@@ -79,7 +85,7 @@ def pretrain(run: dict, out: Path) -> Bundle:
         "run_id": run["id"], "kind": "pretrain", "init": cfg.init,
         "model": model_spec("minilm", resources.minilm_path(), out) if cfg.init == "minilm" else None,
         "tokenizer": "tokenizer",
-        "data": {"source": cfg.corpus or "tweets", "upload": copy_upload(cfg.corpus, out),
+        "data": {"source": _source(cfg.corpus), "upload": copy_upload(cfg.corpus, out),
                  "train": "data/train.jsonl", "eval": "data/eval.jsonl"},
         **{k: getattr(shape, k) for k in ("hidden", "layers", "heads", "intermediate", "max_positions")},
         **{k: getattr(cfg, k) for k in ("dropout", "block_size", "mlm_probability", "steps", "batch_size",
@@ -100,7 +106,7 @@ def tokenizer(run: dict, out: Path) -> Bundle:
     write_jsonl(out / "data" / "eval.jsonl", [{"text": t} for t in held_out])
     settings = {"run_id": run["id"], "kind": "tokenizer",
                 "base": model_spec(cfg.base, tokenization.base_path(cfg.base), out),
-                "data": {"source": cfg.corpus or "tweets", "upload": copy_upload(cfg.corpus, out),
+                "data": {"source": _source(cfg.corpus), "upload": copy_upload(cfg.corpus, out),
                          "train": "data/train.jsonl", "eval": "data/eval.jsonl"},
                 "vocab_size": int(cfg.vocab_size), "batch_size": int(cfg.batch_size), "sample": cfg.sample}
     notes = _data_note(cfg.corpus) + [
@@ -123,7 +129,7 @@ def _causal(kind: str, run: dict, out: Path) -> Bundle:
     write_jsonl(out / "data" / "train.jsonl", rows["train"])
     write_jsonl(out / "data" / "heldout.jsonl", rows["heldout"])
     settings = {"run_id": run["id"], "kind": kind, "model": model_spec(cfg.model, resources.resolve_model(cfg.model), out),
-                "data": {"source": cfg.dataset or "tweets", "upload": copy_upload(cfg.dataset, out),
+                "data": {"source": _source(cfg.dataset), "upload": copy_upload(cfg.dataset, out),
                          "kind": rows.get("kind", "preference"), "train": "data/train.jsonl",
                          "heldout": "data/heldout.jsonl"},
                 "method": cfg.method, "steps": cfg.steps, "batch_size": cfg.batch_size,

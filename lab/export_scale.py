@@ -53,7 +53,7 @@ def requirements() -> str:
     for package in ("torch", "transformers", "tokenizers", "datasets", "accelerate", "peft", "trl",
                     "bitsandbytes", "safetensors"):
         try:
-            lines.append(f"{package}=={version(package)}")
+            lines.append(f"{package}=={version(package).split('+')[0]}")  # a local build tag (+cpu) is not on PyPI
         except PackageNotFoundError:
             pass
     return "\n".join(lines)

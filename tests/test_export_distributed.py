@@ -26,8 +26,8 @@ def test_two_cpu_processes_both_train_and_one_model_is_saved(tmp_path):
     job_id, snap = run_job("finetune", cfg)
     assert snap["status"] == "done", snap["error"]
     folder = Path(export_run(Store().get_run(job_id), tmp_path / "export")["dir"])
-    torchrun = Path(sys.executable).with_name("torchrun")
-    done = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", "train.py"], cwd=folder,
+    torchrun = [sys.executable, "-m", "torch.distributed.run"]  # what the torchrun command runs
+    done = subprocess.run([*torchrun, "--standalone", "--nproc_per_node", "2", "train.py"], cwd=folder,
                           env={**script_env(), "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     ranks = re.findall(r"\[rank (\d)/2 gloo\] lora: trained (\d+) steps", done.stdout + done.stderr)
