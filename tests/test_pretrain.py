@@ -73,7 +73,7 @@ def test_unigram_perplexity_of_uniform_tokens():
 
 
 def test_pretraining_lowers_loss_and_saves_a_fill_mask_run(tokenizer_dir, corpus_file):
-    from lab import resources
+    from lab import resources, sources
     from lab.pipelines import lab_models
 
     cfg = PretrainConfig(**TINY, tokenizer=tokenizer_dir, corpus=corpus_file, steps=40, learning_rate=1e-2,
@@ -89,8 +89,8 @@ def test_pretraining_lowers_loss_and_saves_a_fill_mask_run(tokenizer_dir, corpus
     probes = [e for e in snap["events"] if e["type"] == "probe"]
     assert len(probes) == 3 and len(probes[-1]["predictions"]) == 5
     assert any(e["type"] == "mask_preview" for e in snap["events"])
-    assert lab_models("fill-mask")[0][1] == f"run:{job_id}"
-    assert resources.resolve_model(f"run:{job_id}").endswith("model")
+    assert lab_models("fill-mask", None)[0][1] == f"run:{job_id}"
+    assert sources.resolve_model(f"run:{job_id}").endswith("model")
 
 
 def test_corpus_too_small_for_one_block(tokenizer_dir, tmp_path):

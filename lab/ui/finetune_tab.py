@@ -172,10 +172,8 @@ def build(runner, owner) -> dict:
                                                                          bytes_plot, spectrum], render)
 
     def start(owner_id, *values):
-        from lab.finetune_data import make_plan
         try:
-            cfg = make_config(*values)
-            make_plan(cfg)  # every bad input gets its sentence here, before anything trains
+            cfg = make_config(*values)  # every other bad input gets its sentence from submit's check
         except LabError as exc:
             return message_html(str(exc)), gr.skip()
         except (TypeError, ValueError) as exc:
