@@ -75,6 +75,8 @@ def validate(cfg: PipelineConfig) -> None:
         raise LabError("Put [MASK] where the model should guess a word.")
     if not 1 <= cfg.max_new_tokens <= 256:
         raise LabError("Max new tokens must be between 1 and 256.")
+    if not 0 <= cfg.temperature <= 2:  # written so that NaN fails too
+        raise LabError("The temperature must be between 0 and 2.")
 
 
 def model_for(cfg: PipelineConfig) -> str:

@@ -30,7 +30,7 @@ def tokenizer_size(path: str) -> int:
     return len(prepare_tokenizer(tokenization.load_tokenizer(path)))
 
 
-def resolve_tokenizer(name: str, log=None, viewer: str | None = None) -> str:
+def resolve_tokenizer(name: str, log=None, viewer: str | None = None, allow_local: bool = False) -> str:
     """The tokenizer folder for a choice; "latest" is the viewer's newest usable tokenizer run, else MiniLM's."""
     if (name or "latest") == "latest":
         runs = tokenization.tokenizer_runs(viewer)
@@ -41,7 +41,7 @@ def resolve_tokenizer(name: str, log=None, viewer: str | None = None) -> str:
         if log:
             log("No trained tokenizer yet: using MiniLM's 30,522-token vocabulary")
         return tokenization.tokenizer_path("minilm")
-    return tokenization.tokenizer_path(name, viewer, allow_local=viewer is None)
+    return tokenization.tokenizer_path(name, viewer, allow_local=allow_local)
 
 
 def latest_tokenizer(viewer: str) -> str:
@@ -105,7 +105,7 @@ def validate(cfg: PretrainConfig, vocab: int) -> int:
     return params
 
 
-def describe(cfg: PretrainConfig, viewer: str | None = None) -> dict:
+def describe(cfg: PretrainConfig, viewer: str = "") -> dict:
     """What the page shows as the fields change: vocabulary, parameters, memory, or the refusal sentence."""
     try:
         if cfg.init == "minilm":
@@ -200,7 +200,7 @@ def pretrain_job(cfg: PretrainConfig, ctx) -> dict:
         shape = dataclasses.replace(cfg, **{k: getattr(MINILM_SHAPE, k) for k in
                                             ("hidden", "layers", "heads", "intermediate", "max_positions")}, vocab_size=0)
     else:
-        tok_path, shape = resolve_tokenizer(cfg.tokenizer, ctx.log), cfg
+        tok_path, shape = resolve_tokenizer(cfg.tokenizer, ctx.log, allow_local=True), cfg  # checked at submit
     tokenizer = prepare_tokenizer(tokenization.load_tokenizer(tok_path))
     params = validate(shape, len(tokenizer))
     ctx.log("Tokenizing the corpus with datasets.map(batched=True) and cutting it into blocks")
@@ -262,10 +262,11 @@ def pretrain_job(cfg: PretrainConfig, ctx) -> dict:
     }
 
 
-def preview_masking(cfg: PretrainConfig, text: str) -> list[dict]:
-    """The masking preview for the page, with the tokenizer the run would use."""
+def preview_masking(cfg: PretrainConfig, text: str, viewer: str = "") -> list[dict]:
+    """The masking preview for the page, with the tokenizer the run would use (runs the viewer may read)."""
     from lab.mlm import mask_preview
 
-    path = tokenization.tokenizer_path("minilm") if cfg.init == "minilm" else resolve_tokenizer(cfg.tokenizer)
+    path = (tokenization.tokenizer_path("minilm") if cfg.init == "minilm"
+            else resolve_tokenizer(cfg.tokenizer, viewer=viewer))
     tokenizer = prepare_tokenizer(tokenization.load_tokenizer(path))
     return mask_preview(tokenizer, text, cfg.mlm_probability, seed=cfg.seed)

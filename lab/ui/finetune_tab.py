@@ -10,7 +10,7 @@ from dataclasses import fields
 
 import gradio as gr
 
-from lab import pipelines
+from lab import limits, pipelines
 from lab.config import FINETUNE_METHODS, FinetuneConfig, help_text
 from lab.errors import LabError
 from lab.plots import (bar_figure, curve_figure, empty_figure, grouped_bar_figure, nf4_figure, parameter_map_figure,
@@ -23,8 +23,9 @@ TABLE_COLUMNS = ["method", "trainable", "all params", "trainable %", "predicted 
 MB = 1e6
 
 
-def base_choices() -> list[tuple[str, str]]:
-    return [("MiniLM (packaged, 22.7M parameters)", "minilm")] + pipelines.lab_models("fill-mask")
+def base_choices(viewer: str = "") -> list[tuple[str, str]]:
+    """MiniLM, then the pre-training runs the viewer may use (theirs and shared)."""
+    return [("MiniLM (packaged, 22.7M parameters)", "minilm")] + pipelines.lab_models("fill-mask", viewer)
 
 
 def pending(title: str):
@@ -115,7 +116,7 @@ def build(runner, owner) -> dict:
                                info=help_text(FinetuneConfig, "base"), elem_id="finetune-base")
             upload = gr.File(label="Dataset (empty: the built-in tweets; or a .csv/.jsonl with text and label)",
                              file_types=[".csv", ".jsonl"], type="filepath", elem_id="finetune-upload")
-            steps = gr.Slider(1, 400, value=DEFAULTS.steps, step=1, label="Steps per method",
+            steps = gr.Slider(1, limits.FINETUNE_MAX_STEPS, value=DEFAULTS.steps, step=1, label="Steps per method",
                               info=help_text(FinetuneConfig, "steps"), elem_id="finetune-steps")
             with gr.Accordion("Settings", open=False, elem_id="finetune-settings"):
                 settings = []
