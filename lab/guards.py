@@ -87,6 +87,8 @@ def _causal(kind, cfg, owner, allow_local):
 
     causal_lm.validate(cfg, MAX_SFT_STEPS)
     sft_data.check_template(cfg)
+    if kind == "dpo" and not 0 < cfg.beta <= 10:  # written so that NaN fails too
+        raise LabError(f"Beta must be above 0 and at most 10 (0.1 is usual); {cfg.beta} is not.")
     path = sources.resolve_model(cfg.model, _viewer(owner, allow_local), allow_local)
     _check_upload(sources.resolve_data(cfg.dataset, _viewer(owner, allow_local), allow_local))
     pairs = 2 if kind == "dpo" else 1  # DPO scores a chosen and a rejected answer per example
@@ -115,8 +117,8 @@ def _pretrain(cfg, owner, allow_local):
     if cfg.init == "minilm":
         vocab = 30522
         shape = dataclasses.replace(pretrain.MINILM_SHAPE, batch_size=cfg.batch_size, block_size=cfg.block_size)
-        pretrain.validate(dataclasses.replace(cfg, init="scratch", vocab_size=0, hidden=8, heads=1,
-                                              intermediate=8, layers=1), vocab)  # the training settings
+        pretrain.validate(dataclasses.replace(cfg, init="scratch", vocab_size=0, hidden=8, heads=1, intermediate=8,
+                                              layers=1, max_positions=512), vocab)  # the training settings only
         params = pretrain.count_parameters(shape, vocab)
     else:
         vocab = pretrain.tokenizer_size(sources.resolve_tokenizer(cfg.tokenizer, _viewer(owner, allow_local),

@@ -186,7 +186,7 @@ def build(runner, owner) -> dict:
 
     def try_models(state, text):
         from lab.finetune_models import try_it
-        if not state or state.get("status") != "done":
+        if not state or state.get("status") not in ("done", "cancelled"):  # a stopped run keeps what finished
             return message_html("Run a comparison to the end first; its trained models answer here.", "info")
         try:
             answers = try_it(state["id"], text, (runner.snapshot(state["id"]) or {}).get("result"))

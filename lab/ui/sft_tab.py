@@ -97,10 +97,16 @@ def build(runner, owner) -> dict:
         return message_html(refused) if refused else ""
 
     def start_sft(owner_id, *values):
-        return start("sft", owner_id, sft_config(*values))
+        try:
+            return start("sft", owner_id, sft_config(*values))
+        except (TypeError, ValueError):
+            return message_html("Steps, batch size, learning rate and held-out prompts must be numbers.")
 
     def start_dpo(owner_id, *values):
-        return start("dpo", owner_id, dpo_config(*values))
+        try:
+            return start("dpo", owner_id, dpo_config(*values))
+        except (TypeError, ValueError):
+            return message_html("Steps, beta and held-out prompts must be numbers.")
 
     gr.Markdown(INTRO)
     with gr.Tabs():
