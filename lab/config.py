@@ -24,7 +24,7 @@ def help_text(config_class, name: str) -> str:
 # --- pipeline tab (issue 2) ----------------------------------------------------------------------
 PIPELINE_TASKS = ("sentence-similarity", "text-generation", "text-classification", "fill-mask",
                   "question-answering", "zero-shot-classification", "summarization")
-MAX_INPUT_CHARS = 2000
+MAX_INPUT_CHARS = limits.MAX_TEXT_CHARS
 
 
 @dataclass

@@ -79,7 +79,6 @@ TOKENIZER_MAX_VOCAB = 100_000
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024   # also launch(max_file_size=...): a classroom upload, not a dump
 MAX_UPLOAD_ROWS = 200_000
 MAX_CORPUS_TEXTS = 200_000            # texts one tokenizer or pre-training job reads
-MAX_HUB_ROWS = 50_000                 # rows taken from a Hub dataset (datasets' split slicing)
 MAX_TEXT_CHARS = 2000                 # one typed input (pipeline, try-it, samples)
 MAX_OWNER_BYTES_ON_DISK = 3 * 1024 ** 3  # one owner's run folders; the oldest are pruned first
 MAX_OWNER_RUNS = 50                   # runs kept per owner; the oldest are pruned first
@@ -129,9 +128,11 @@ def table() -> list[tuple[str, str, str]]:
          "absurd settings, before the budgets are even asked"),
         ("SFT_MAX_STEPS / BATCH / LENGTH", f"{SFT_MAX_STEPS} / {SFT_MAX_BATCH} / {SFT_MAX_LENGTH}", "the same for SFT and DPO"),
         ("PRETRAIN_MAX_STEPS", str(PRETRAIN_MAX_STEPS), "the same for pre-training"),
-        ("MAX_UPLOAD_BYTES", gb(MAX_UPLOAD_BYTES), "disk and memory per upload"),
-        ("MAX_UPLOAD_ROWS / MAX_CORPUS_TEXTS / MAX_HUB_ROWS",
-         f"{MAX_UPLOAD_ROWS:,} / {MAX_CORPUS_TEXTS:,} / {MAX_HUB_ROWS:,}", "memory and time spent reading data"),
+        ("MAX_UPLOAD_BYTES", f"{MAX_UPLOAD_BYTES // 2 ** 20} MB", "disk and memory per upload (also gradio's max_file_size)"),
+        ("MAX_UPLOAD_ROWS / MAX_CORPUS_TEXTS", f"{MAX_UPLOAD_ROWS:,} / {MAX_CORPUS_TEXTS:,}",
+         "memory and time spent reading data; Hub datasets are sliced to these rows too"),
+        ("FINETUNE_MAX_TRAIN_ROWS / SFT_MAX_TRAIN_ROWS", f"{FINETUNE_MAX_TRAIN_ROWS:,} / {SFT_MAX_TRAIN_ROWS:,}",
+         "rows one fine-tuning or SFT job trains on (uploads and Hub downloads)"),
         ("MAX_TEXT_CHARS", f"{MAX_TEXT_CHARS:,}", "one typed input"),
         ("MAX_OWNER_BYTES_ON_DISK / MAX_OWNER_RUNS", f"{gb(MAX_OWNER_BYTES_ON_DISK)} / {MAX_OWNER_RUNS}",
          "the disk: an owner's oldest runs are pruned first"),

@@ -126,7 +126,7 @@ def build(runner, owner) -> dict:
         typed = gr.Textbox(type="password", label="Instructor token", visible=owners.admin_enabled(),
                            elem_id="runs-admin", scale=1)
     runs = gr.Dataframe(headers=COLUMNS, value=[], interactive=False, elem_id="runs-table", wrap=True)
-    picked = gr.Textbox("", label="Run", interactive=False, elem_id="runs-picked")
+    picked = gr.Textbox("", label="Run (click a row, or paste a run id and press Enter)", elem_id="runs-picked")
     with gr.Row():
         share = gr.Button("Share / unshare", elem_id="runs-share", scale=0)
         stop = gr.Button("Stop", variant="stop", elem_id="runs-stop", scale=0)
@@ -161,6 +161,7 @@ def build(runner, owner) -> dict:
     refresh.click(listing, [owner, admin], runs, queue=False)
     typed.submit(lambda t, o: (t, listing(o, t)), [typed, owner], [admin, runs], queue=False)
     runs.select(pick, [owner, admin], [picked, details, curves, download, note])
+    picked.submit(show, [owner, admin, picked], [picked, details, curves, download, note])
     handlers = actions(runner, store)
     for button, name in ((share, "share"), (stop, "stop"), (delete, "delete"), (pin, "pin")):
         button.click(handlers[name], [owner, admin, picked], [note, runs], queue=False)
