@@ -17,9 +17,9 @@ from lab.errors import LabError
 
 
 @functools.lru_cache(maxsize=4)
-def _skeleton(base: str, num_labels: int = 2):
+def _skeleton(base: str, num_labels: int = 2, allow_local: bool = False):
     from lab.finetune_data import skeleton
-    return skeleton(sources.resolve_model(base), num_labels)
+    return skeleton(sources.resolve_model(base, allow_local=allow_local), num_labels)
 
 
 def lora_shapes(base: str, target_modules: str, r: int, alpha: int = 16) -> dict:
@@ -109,14 +109,14 @@ def nf4_block(base: str = "minilm", weight: str = "", block: int = 0, blocksize:
             "bits_per_param_double_quant": 4 + 8 / blocksize + 32 / (blocksize * 256)}
 
 
-def parameter_map(base: str, method_names: list[str], cfg) -> dict:
+def parameter_map(base: str, method_names: list[str], cfg, allow_local: bool = False) -> dict:
     """{method: {group: {"trainable", "total"}}} for the methods as prepared on the base (random weights)."""
     from transformers import AutoModelForSequenceClassification
 
     from lab import methods as registry
     from lab.metrics import parameter_groups
 
-    config = _skeleton(base).config
+    config = _skeleton(base, allow_local=allow_local).config
     out = {}
     for name in method_names:
         key = "lora" if name == "qlora" else name  # QLoRA trains exactly LoRA's parameters, on a 4-bit base

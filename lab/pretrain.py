@@ -105,14 +105,14 @@ def validate(cfg: PretrainConfig, vocab: int) -> int:
     return params
 
 
-def describe(cfg: PretrainConfig, viewer: str = "") -> dict:
+def describe(cfg: PretrainConfig, viewer: str = "", allow_local: bool = False) -> dict:
     """What the page shows as the fields change: vocabulary, parameters, memory, or the refusal sentence."""
     try:
         if cfg.init == "minilm":
             return {"vocab": 30522, "params": count_parameters(MINILM_SHAPE, 30522), "error": None,
                     "note": "MiniLM's own shape (6 layers, hidden 384, 12 heads, its 30,522-token vocabulary); "
                             "the shape fields are ignored."}
-        vocab = tokenizer_size(resolve_tokenizer(cfg.tokenizer, viewer=viewer))
+        vocab = tokenizer_size(resolve_tokenizer(cfg.tokenizer, viewer=viewer, allow_local=allow_local))
         params = validate(cfg, vocab)
         return {"vocab": vocab, "params": params, "memory": predicted_memory(cfg, params, vocab),
                 "error": None, "note": ""}

@@ -37,7 +37,7 @@ def test_parameter_count_matches_the_model(tokenizer_dir):
     tokenizer = pretrain.prepare_tokenizer(tokenization.load_tokenizer(tokenizer_dir))
     model = pretrain.build_model(cfg, tokenizer)
     assert pretrain.count_parameters(cfg, len(tokenizer)) == sum(p.numel() for p in model.parameters())
-    described = pretrain.describe(dataclasses.replace(cfg, tokenizer=tokenizer_dir))
+    described = pretrain.describe(dataclasses.replace(cfg, tokenizer=tokenizer_dir), allow_local=True)
     assert described["params"] == pretrain.count_parameters(cfg, len(tokenizer)) and described["error"] is None
 
 
@@ -51,7 +51,7 @@ def test_parameter_count_matches_the_model(tokenizer_dir):
 ])
 def test_impossible_configs_are_refused(tokenizer_dir, change, sentence):
     cfg = PretrainConfig(**{**TINY, **change, "tokenizer": tokenizer_dir})
-    assert sentence in pretrain.describe(cfg)["error"]
+    assert sentence in pretrain.describe(cfg, allow_local=True)["error"]
 
 
 def test_mask_preview_follows_the_rule(tokenizer_dir):
