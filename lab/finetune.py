@@ -16,7 +16,7 @@ from dataclasses import asdict
 import numpy as np
 
 from lab import methods as registry
-from lab import resources
+from lab import sources
 from lab.config import FinetuneConfig
 from lab.finetune_data import Plan, make_plan
 from lab.jobs import JobContext
@@ -136,4 +136,4 @@ def finetune_job(cfg: FinetuneConfig, ctx: JobContext) -> dict:
     return {"methods": results, "order": list(results), "models": models, "labels": plan.labels,
             "base": cfg.base, "base_path": plan.base_path, "settings": asdict(cfg),
             "total_seconds": round(time.perf_counter() - started, 2),
-            "train_rows": len(train_ds), "eval_rows": len(eval_ds), "runs_dir": str(resources.runs_dir())}
+            "train_rows": len(train_ds), "eval_rows": len(eval_ds), "runs_dir": str(sources.run_folder(ctx.job_id).parent)}

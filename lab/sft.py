@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from lab import causal_lm, resources
+from lab import causal_lm, sources
 from lab.config import MAX_SFT_STEPS, SFT_DEFAULT_LR, SFTRunConfig
 from lab.errors import LabError
 from lab.jobs import JobContext
@@ -82,7 +82,7 @@ def sft_job(cfg: SFTRunConfig, ctx: JobContext) -> dict:
     ctx.check_cancel()
 
     ctx.log("Tokenizing and masking with trl…")
-    run_dir = resources.runs_dir() / ctx.job_id
+    run_dir = sources.run_folder(ctx.job_id, create=True)
     memory = PeakMemory(device())
     callback = EventCallback(ctx, memory=memory, method=cfg.method)
     trainer = build_trainer(cfg, model, tokenizer, rows, str(run_dir / "trainer"), [callback])

@@ -41,7 +41,7 @@ def test_nf4_block_of_a_real_minilm_weight():
 def test_parameter_map_and_update_spectrum(tmp_path):
     base = tiny_folder(tmp_path)
     cfg = FinetuneConfig(lora_r=4, top_k_layers=1, adapter_size=4, max_length=16, prompt_tokens=4)
-    groups = explain.parameter_map(base, ["full", "head", "lora", "qlora"], cfg)
+    groups = explain.parameter_map(base, ["full", "head", "lora", "qlora"], cfg, allow_local=True)  # a test folder
     assert groups["head"]["classifier"]["trainable"] == groups["head"]["classifier"]["total"] > 0
     assert groups["head"]["embeddings"]["trainable"] == 0
     assert groups["full"]["embeddings"]["trainable"] == groups["full"]["embeddings"]["total"]

@@ -7,7 +7,7 @@ import pytest
 import torch
 from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
 
-from lab import resources
+from lab import resources, sources
 from lab.config import FinetuneConfig
 from lab.finetune_models import try_it
 from lab.tasks import build_runner
@@ -20,7 +20,7 @@ EXPORTABLE = {"full", "head", "selective", "lora", "lora_scratch"}
 def run(cfg: FinetuneConfig, timeout: float = 400) -> tuple[str, dict]:
     runner = build_runner()
     try:
-        job_id = runner.submit("test", "finetune", cfg)
+        job_id = runner.submit("test", "finetune", cfg, allow_local=True)  # local files, as the CLI
         deadline = time.time() + timeout
         while runner.snapshot(job_id)["status"] in ("queued", "running") and time.time() < deadline:
             time.sleep(0.2)
@@ -58,7 +58,7 @@ def test_every_method_runs_saves_and_answers(tmp_path):
     answers = try_it(job_id, "i love the movie")
     assert [a["method"] for a in answers] == names
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
-    path = resources.resolve_model(f"run:{job_id}/lora")  # merged LoRA, loaded as a plain classifier
+    path = sources.resolve_model(f"run:{job_id}/lora")  # merged LoRA, loaded as a plain classifier
     model, tok = AutoModelForSequenceClassification.from_pretrained(path), AutoTokenizer.from_pretrained(path)
     with torch.no_grad():
         probs = model(**tok(["i love the movie"], return_tensors="pt")).logits.softmax(-1)[0].tolist()
