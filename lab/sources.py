@@ -43,11 +43,11 @@ def is_hub_id(text: str) -> bool:
     return bool(HUB_ID.fullmatch(text)) and "--" not in text and ".." not in text and not text.endswith(".git")
 
 
-def run_folder(run_id: str, create: bool = False) -> Path:
-    """The folder of a run's files: `<data dir>/runs/<id>`."""
+def run_folder(run_id: str, create: bool = False, root: Path | None = None) -> Path:
+    """The folder of a run's files: `<data dir>/runs/<id>` (`root` replaces the data dir)."""
     if not RUN_ID.fullmatch(run_id or ""):
         raise LabError(f"'{run_id}' is not a run id of this lab; copy the id from Run history.")
-    path = resources.data_dir() / "runs" / run_id
+    path = Path(root or resources.data_dir()) / "runs" / run_id
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path

@@ -88,14 +88,14 @@ class Store:
             return db.execute("UPDATE runs SET status='interrupted', error=?, finished=? "
                               "WHERE status IN ('queued', 'running')", (INTERRUPTED, time.time())).rowcount
 
-    def run_dir(self, run_id: str) -> Path:
+    def run_dir(self, run_id: str, create: bool = True) -> Path:
+        """This store's folder of a run's files (the same layout as sources.run_folder, under self.root)."""
         from lab.sources import run_folder
-        return run_folder(run_id, create=True)
+        return run_folder(run_id, create=create, root=self.root)
 
     def zip_run(self, run_id: str) -> Path | None:
         """The run's folder as a zip beside it (made once), or None when it saved no files."""
-        from lab.sources import run_folder
-        folder = run_folder(run_id)
+        folder = self.run_dir(run_id, create=False)
         if not folder.is_dir() or not any(p for p in folder.rglob("*") if p.is_file()):
             return None
         archive = self.root / "downloads" / f"{run_id}.zip"
