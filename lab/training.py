@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import time
 
-from transformers import TrainerCallback, TrainingArguments
+from transformers import PrinterCallback, TrainerCallback, TrainingArguments
 
 from lab.jobs import JobContext
-from lab.metrics import PeakMemory
+from lab.metrics import PeakMemory, TensorMemory
 
 
 def device() -> str:
@@ -32,6 +32,32 @@ def training_args(output_dir: str, max_steps: int, batch_size: int, learning_rat
     )
     settings.update(overrides)
     return TrainingArguments(**settings)
+
+
+def quiet(trainer):
+    """The Trainer without its PrinterCallback (added when tqdm is off): the job's events are the log."""
+    trainer.remove_callback(PrinterCallback)
+    return trainer
+
+
+class MemoryCallback(TrainerCallback):
+    """Marks each step's phases on a TensorMemory and stops it after its first `steps` steps."""
+
+    def __init__(self, memory: TensorMemory):
+        self.memory = memory
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        self.memory.phase(f"step {state.global_step + 1}: forward and backward")
+
+    def on_pre_optimizer_step(self, args, state, control, **kwargs):
+        self.memory.phase(f"step {state.global_step + 1}: optimizer")
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step >= self.memory.steps:
+            self.memory.stop()
+
+    def on_train_end(self, args, state, control, **kwargs):
+        self.memory.stop()
 
 
 class EventCallback(TrainerCallback):
