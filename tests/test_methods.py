@@ -186,7 +186,6 @@ def test_unknown_base_gets_a_sentence(tmp_path, monkeypatch):
 
 
 def test_head_trains_the_models_own_seeded_head(tmp_path):
-
     base = tiny_folder(tmp_path)
     plan = Plan(base, [], [], ["negative", "positive"], ["head"])
     head, _ = load_base("head", plan, FinetuneConfig(seed=3))
