@@ -89,7 +89,8 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
     callback = EventCallback(ctx, method=name)
     with tempfile.TemporaryDirectory() as scratch:
         args = training_args(scratch, cfg.steps, cfg.batch_size, learning_rate(name, cfg), cfg.seed,
-                             per_device_eval_batch_size=64, label_names=["labels"], remove_unused_columns=False)
+                             per_device_eval_batch_size=64, label_names=["labels"], remove_unused_columns=False,
+                             **(registry.qlora.training_overrides() if name == "qlora" else {}))
         trainer = quiet(Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
                                 data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics,
                                 callbacks=[callback, MemoryCallback(memory)]))
