@@ -211,11 +211,36 @@ def stream_pipeline(cfg: PipelineConfig, viewer: str | None = None, allow_local:
     yield {**base, "answer": result, "tokens": _tokens(pipe, model_inputs), "raw": _summarise(outputs)}
 
 
+def local_sampler(temperature: float, seed: int | None = None):
+    """Sampling at `temperature` from the page's own torch.Generator, never the global RNG.
+
+    A training job draws dropout and data order from the global generator; a page sampling from it
+    meanwhile would change that run. This processor draws the token itself and leaves only it
+    possible, so generate's greedy step picks exactly the sampled token.
+    """
+    import secrets
+
+    import torch
+    from transformers import LogitsProcessor, LogitsProcessorList
+
+    generator = torch.Generator().manual_seed(secrets.randbits(63) if seed is None else seed)
+
+    class Sample(LogitsProcessor):
+        def __call__(self, input_ids, scores):  # scores: (batch, vocab)
+            probs = torch.softmax(scores.float() / temperature, dim=-1)
+            token = torch.multinomial(probs.cpu(), 1, generator=generator).to(scores.device)  # (batch, 1)
+            return torch.full_like(scores, float("-inf")).scatter(1, token, 0.0)
+
+    return LogitsProcessorList([Sample()])
+
+
 def _generate(pipe, cfg: PipelineConfig, base: dict, timings: dict) -> Iterator[dict]:
     from transformers import TextIteratorStreamer
 
     streamer = TextIteratorStreamer(pipe.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=120)
-    sampling = {"do_sample": True, "temperature": cfg.temperature} if cfg.temperature > 0 else {"do_sample": False}
+    sampling = {"do_sample": False}
+    if cfg.temperature > 0:
+        sampling["logits_processor"] = local_sampler(cfg.temperature)
     from transformers.utils.chat_template_utils import Chat
 
     messages = Chat([{"role": "user", "content": cfg.text}])  # what pipe(messages) wraps them in

@@ -46,7 +46,9 @@ def loss_token_fraction(dataset) -> float:
 
 def _lengths(tokenizer, rows: list[dict], kind: str) -> list[int]:
     if kind == "messages":
-        return [len(tokenizer.apply_chat_template(r["messages"], tokenize=True)) for r in rows]
+        # transformers 5 returns a BatchEncoding here: its len() is its number of keys, not of tokens
+        return [len(tokenizer.apply_chat_template(r["messages"], tokenize=True, return_dict=True)["input_ids"])
+                for r in rows]
     return [len(ids) for ids in tokenizer([r["prompt"] + r["completion"] for r in rows])["input_ids"]]
 
 

@@ -79,6 +79,15 @@ def test_long_examples_are_truncated_with_a_notice(tiny, tmp_path):
     assert result["preview"]["length"] <= 30
 
 
+def test_long_messages_are_reported_too(tiny, tmp_path):
+    rows = [{"messages": [{"role": "user", "content": ("very " * (40 if i < 6 else 1)) + "long?"},
+                          {"role": "assistant", "content": "positive"}]} for i in range(24)]
+    cfg = config(tiny, write_jsonl(tmp_path / "m.jsonl", rows), steps=1, max_length=40)
+    result = sft_job(cfg, context())
+    notice = next(n for n in result["notices"] if "longer than 40 tokens" in n)
+    assert notice.split(" of ")[0] in {"1", "2", "3", "4", "5", "6"}, notice  # the long rows left in training
+
+
 @pytest.mark.parametrize("rows, kw, sentence", [
     ([{"prompt": "### Human: hi\n### Assistant:", "completion": ""}] * 5, {}, "have a prompt but no completion"),
     ([{"text": "User: hi Bot: hello"}] * 5, {}, "never occurs"),

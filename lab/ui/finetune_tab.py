@@ -74,8 +74,10 @@ def render(events: list[dict], snap: dict) -> list:
         figures[0] = bar_figure(names, [results[n]["accuracy"] for n in names], "Eval accuracy")
         figures[1] = bar_figure(names, [results[n]["percent"] for n in names], "Trainable parameters (%)", " %",
                                 log_x=True)
-        parts = {p: [results[n]["predicted_memory_bytes"][p] / MB for n in names]
-                 for p in ("weights", "gradients", "optimizer", "activations")}
+        # what the ledger says is live at the predicted peak (activations and gradients never peak together)
+        parts = {p: [results[n]["predicted_memory_bytes"].get("at_peak", results[n]["predicted_memory_bytes"])
+                     .get(p, 0) / MB for n in names]
+                 for p in ("weights", "gradients", "optimizer", "activations", "workspace")}
         peaks = [results[n]["measured_peak_bytes"] / MB for n in names]
         figures[2] = stacked_bar_figure(names, parts, "Memory: predicted ledger vs measured peak", "MB",
                                         extra=("measured peak", peaks))
