@@ -9,9 +9,11 @@ from pathlib import Path
 
 import gradio as gr
 
+from lab import limits, sources
+from lab.errors import LabError
 from lab.tasks import build_runner
-from lab.ui import finetune_tab, pipeline_tab, pretrain_tab, runs_tab, sft_tab, tokenizer_tab
-from lab.ui.common import ensure_owner, poll_only_the_open_tab
+from lab.ui import common, finetune_tab, pipeline_tab, pretrain_tab, runs_tab, sft_tab, tokenizer_tab
+from lab.ui.common import ensure_owner, message_html, owner_of, poll_only_the_open_tab
 
 ASSETS = Path(__file__).parent / "assets"
 INTRO = ("# Fine-Tuning Lab\nUse, pre-train and fine-tune transformers, live and side by side. "
@@ -22,9 +24,11 @@ INTRO = ("# Fine-Tuning Lab\nUse, pre-train and fine-tune transformers, live and
 def build_demo(runner=None) -> gr.Blocks:
     runner = runner or build_runner()
     with gr.Blocks(title="Fine-Tuning Lab") as demo:
-        owner = gr.BrowserState("", storage_key="fine-tuning-lab-owner")
+        owner = gr.BrowserState("", storage_key="fine-tuning-lab-owner")  # a signed token (lab.owners)
+        watch = common.PAGE["watch"] = gr.State(None)  # the run a ?run=ID link names, once checked
         gr.Markdown(INTRO)
-        with gr.Tabs():
+        link_note = gr.HTML("", elem_id="watch-note")
+        with gr.Tabs() as all_tabs:
             tabs = []  # (tab, its components): a tab's job timer ticks only while it is open
             with gr.Tab("1 · Pipeline", id="pipeline", elem_id="tab-pipeline") as tab:
                 tabs.append((tab, pipeline_tab.build(runner, owner)))
@@ -39,10 +43,28 @@ def build_demo(runner=None) -> gr.Blocks:
             with gr.Tab("Run history", id="runs", elem_id="tab-runs") as tab:
                 runs = runs_tab.build(runner, owner)
                 tabs.append((tab, runs))
-        demo.load(ensure_owner, owner, owner, queue=False).then(*runs["load"], queue=False)
+        common.PAGE["watch"] = None
+        timers = [(tab, parts.get("timers", [parts["timer"]] if "timer" in parts else [])) for tab, parts in tabs]
+        every = [t for _, ts in timers for t in ts]
+
+        def open_link(token, request: gr.Request):
+            """A watch link (?run=ID) opens the run's tab on it, if this browser may read it."""
+            run_id = (dict(request.query_params) if request else {}).get("run", "")
+            keep = [gr.skip()] * (3 + len(every))
+            if not run_id:
+                return keep
+            try:
+                run = sources.readable_run(run_id.strip()[:100], owner_of(token), runner.store)
+            except LabError as exc:
+                return [None, gr.skip(), message_html(str(exc))] + [gr.skip()] * len(every)
+            tab_id = runs_tab.TAB_OF_KIND.get(run["kind"], "runs")
+            mine = {id(t) for tab, ts in timers if tab.id == tab_id for t in ts}
+            return [run["id"], gr.Tabs(selected=tab_id), ""] + [gr.Timer(active=id(t) in mine) for t in every]
+
+        demo.load(ensure_owner, owner, owner, queue=False).then(
+            open_link, owner, [watch, all_tabs, link_note, *every], queue=False).then(*runs["load"], queue=False)
         tab.select(*runs["load"], queue=False)
-        poll_only_the_open_tab([(tab, parts.get("timers", [parts["timer"]] if "timer" in parts else []))
-                                for tab, parts in tabs])
+        poll_only_the_open_tab(timers)
     demo.runner = runner
     return demo
 
@@ -50,8 +72,16 @@ def build_demo(runner=None) -> gr.Blocks:
 def launch_kwargs() -> dict:
     """What `launch()` takes in gradio 6: theme and css moved here from gr.Blocks()."""
     return {"css": (ASSETS / "lab.css").read_text(), "theme": gr.themes.Soft(),
-            "max_file_size": "20mb", "show_error": False, "footer_links": ["api", "settings"]}
+            "max_file_size": limits.MAX_UPLOAD_BYTES, "show_error": False, "footer_links": ["api", "settings"]}
+
+
+def start_up():
+    """Once per app process: runs left queued or running by the last process are marked interrupted."""
+    from lab.store import get_store
+
+    get_store().sweep()
 
 
 if __name__ == "__main__":
+    start_up()
     build_demo().queue(default_concurrency_limit=4).launch(**launch_kwargs())

@@ -41,7 +41,7 @@ def run_job(kind: str, config) -> dict:
     from lab.tasks import build_runner
 
     runner = build_runner()
-    job_id = runner.submit("cli", kind, config)
+    job_id = runner.submit("cli", kind, config, allow_local=True)  # the CLI may read local files
     # The Trainer prints its log dicts (PrinterCallback); stdout is for the result alone.
     with contextlib.redirect_stdout(sys.stderr):
         return _follow(runner, job_id)
@@ -76,7 +76,7 @@ def cmd_pipeline(args) -> dict:
     from lab.config import PipelineConfig
     from lab.pipelines import run_pipeline
 
-    return run_pipeline(config_from(args, PipelineConfig))
+    return run_pipeline(config_from(args, PipelineConfig), allow_local=True)
 
 
 def cmd_finetune(args) -> dict:

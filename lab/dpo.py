@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from lab import causal_lm, resources
+from lab import causal_lm, sources
 from lab.config import DPO_DEFAULT_LR, MAX_SFT_STEPS, DPORunConfig
 from lab.errors import LabError
 from lab.jobs import JobContext
@@ -60,7 +60,7 @@ def dpo_job(cfg: DPORunConfig, ctx: JobContext) -> dict:
         ctx.emit("notice", message=notice)
     ctx.check_cancel()
 
-    run_dir = resources.runs_dir() / ctx.job_id
+    run_dir = sources.run_folder(ctx.job_id, create=True)
     memory = PeakMemory(device())
     callback = DPOEventCallback(ctx, memory=memory, method=cfg.method)
     args = DPOConfig(**causal_lm.trl_settings(cfg, str(run_dir / "trainer"), causal_lm.learning_rate(cfg, DPO_DEFAULT_LR)),

@@ -12,14 +12,14 @@ import functools
 import torch
 from torch import nn
 
-from lab import resources
+from lab import sources
 from lab.errors import LabError
 
 
 @functools.lru_cache(maxsize=4)
-def _skeleton(base: str, num_labels: int = 2):
+def _skeleton(base: str, num_labels: int = 2, allow_local: bool = False):
     from lab.finetune_data import skeleton
-    return skeleton(resources.resolve_model(base), num_labels)
+    return skeleton(sources.resolve_model(base, allow_local=allow_local), num_labels)
 
 
 def lora_shapes(base: str, target_modules: str, r: int, alpha: int = 16) -> dict:
@@ -84,7 +84,7 @@ def nf4_block(base: str = "minilm", weight: str = "", block: int = 0, blocksize:
     from lab.methods.bnb import bitsandbytes
 
     functional = bitsandbytes().functional
-    weights = _weights(resources.resolve_model(base))
+    weights = _weights(sources.resolve_model(base))
     name = weight or next(n for n in weights if n.endswith("query.weight"))
     name = name.removeprefix("bert.").removeprefix("base_model.")
     if name not in weights:
@@ -109,19 +109,21 @@ def nf4_block(base: str = "minilm", weight: str = "", block: int = 0, blocksize:
             "bits_per_param_double_quant": 4 + 8 / blocksize + 32 / (blocksize * 256)}
 
 
-def parameter_map(base: str, method_names: list[str], cfg) -> dict:
+def parameter_map(base: str, method_names: list[str], cfg, allow_local: bool = False) -> dict:
     """{method: {group: {"trainable", "total"}}} for the methods as prepared on the base (random weights)."""
     from transformers import AutoModelForSequenceClassification
 
     from lab import methods as registry
     from lab.metrics import parameter_groups
 
-    config = _skeleton(base).config
+    config = _skeleton(base, allow_local=allow_local).config
     out = {}
     for name in method_names:
-        key = "lora" if name == "qlora" else name  # QLoRA trains exactly LoRA's parameters, on a 4-bit base
-        torch.manual_seed(0)
-        model = AutoModelForSequenceClassification.from_config(config)
-        registry.get(key)
-        out[name] = parameter_groups(registry.prepare(key, model, cfg))
+        # QLoRA's 4-bit base needs bitsandbytes and real weights; its trainable parameters are LoRA's,
+        # checked against peft's own count in the tests. The meta device draws no random numbers, so
+        # an explainer never moves the global RNG a training job is using.
+        key = "lora" if name == "qlora" else name
+        with torch.device("meta"):
+            model = AutoModelForSequenceClassification.from_config(config)
+            out[name] = parameter_groups(registry.prepare(key, model, cfg))
     return out

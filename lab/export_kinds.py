@@ -128,7 +128,7 @@ def _causal(kind: str, run: dict, out: Path) -> Bundle:
     rows = rows_of(cfg)
     write_jsonl(out / "data" / "train.jsonl", rows["train"])
     write_jsonl(out / "data" / "heldout.jsonl", rows["heldout"])
-    settings = {"run_id": run["id"], "kind": kind, "model": model_spec(cfg.model, resources.resolve_model(cfg.model), out),
+    settings = {"run_id": run["id"], "kind": kind, "model": model_spec(cfg.model, sources.resolve_model(cfg.model, allow_local=True), out),
                 "data": {"source": _source(cfg.dataset), "upload": copy_upload(cfg.dataset, out),
                          "kind": rows.get("kind", "preference"), "train": "data/train.jsonl",
                          "heldout": "data/heldout.jsonl"},

@@ -18,10 +18,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from lab import limits
 from lab.errors import Cancelled, LabError
 
-MAX_JOBS_PER_OWNER = 2   # one running and one waiting is all a student needs
-MAX_QUEUE = 30           # a class of 30, one job each
+MAX_JOBS_PER_OWNER = limits.MAX_JOBS_PER_OWNER
+MAX_QUEUE = limits.MAX_QUEUE
+SAVE_EVERY_S = 5.0       # curve points reach the store this often, so a restart keeps the curve so far
 MAX_EVENTS_PER_JOB = 20_000
 FINISHED_KEPT = 200      # finished jobs kept in memory for late pollers; the store keeps them all
 ACTIVE = ("queued", "running")
@@ -42,6 +44,9 @@ class Job:
     error: str | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    budget_s: float | None = None   # the worker stops the job when it has run this long
+    over_budget: bool = False
+    saved: int = 0                  # events[:saved] have had their curve points written to the store
 
 
 class JobContext:
@@ -49,6 +54,7 @@ class JobContext:
 
     def __init__(self, job: Job):
         self.job_id = job.id
+        self.owner = job.owner
         self.config = job.config
         self._job = job
         self.started = time.time()
@@ -75,12 +81,17 @@ Handler = Callable[[Any, JobContext], dict]
 
 
 class Runner:
-    """Queue + worker thread + job table. `handlers` maps a job kind to fn(config, ctx) -> result dict."""
+    """Queue + worker thread + job table. `handlers` maps a job kind to fn(config, ctx) -> result dict.
+
+    `check(kind, config, owner, allow_local)` runs before a job is queued: it refuses (LabError) or
+    returns (config, budget_s, notices), the config with its sources fixed for this owner.
+    """
 
     def __init__(self, handlers: dict[str, Handler], store=None,
-                 max_per_owner: int = MAX_JOBS_PER_OWNER, max_queue: int = MAX_QUEUE):
+                 max_per_owner: int = MAX_JOBS_PER_OWNER, max_queue: int = MAX_QUEUE, check=None):
         self.handlers = dict(handlers)
         self.store = store
+        self.check = check
         self.max_per_owner = max_per_owner
         self.max_queue = max_queue
         self._jobs: dict[str, Job] = {}
@@ -90,37 +101,54 @@ class Runner:
         self._stopping = False
         self._worker = threading.Thread(target=self._work, name="lab-worker", daemon=True)
         self._worker.start()
+        self._saver = threading.Thread(target=self._watch, name="lab-saver", daemon=True)
+        self._saver.start()
 
     # --- called from pages -------------------------------------------------
-    def submit(self, owner: str, kind: str, config: Any) -> str:
+    def _room(self, owner: str) -> None:
+        """Called with self._cond held: refuse when the owner or the lab has no room left."""
+        active = [j for j in self._jobs.values() if j.status in ACTIVE]
+        mine = [j for j in active if j.owner == owner]
+        if len(mine) >= self.max_per_owner:
+            raise LabError(f"You already have {len(mine)} jobs queued or running; "
+                           "wait for one to finish or stop it.")
+        if len(active) >= self.max_queue:  # the running job counts: it holds the place of one
+            raise LabError(f"The lab's queue is full ({self.max_queue} jobs); try again in a minute.")
+
+    def submit(self, owner: str, kind: str, config: Any, allow_local: bool = False) -> str:
+        """Check, write the run row, then queue. `allow_local` only from the CLI (local files)."""
         if kind not in self.handlers:
             raise LabError(f"Unknown job kind '{kind}'.")
         with self._cond:
-            active = [j for j in self._jobs.values() if j.status in ACTIVE]
-            mine = [j for j in active if j.owner == owner]
-            if len(mine) >= self.max_per_owner:
-                raise LabError(f"You already have {len(mine)} jobs queued or running; "
-                               "wait for one to finish or stop it.")
-            if len(active) >= self.max_queue:  # the running job counts: it holds the place of one
-                raise LabError(f"The lab's queue is full ({self.max_queue} jobs); try again in a minute.")
-            job = Job(id=uuid.uuid4().hex, owner=owner, kind=kind, config=config)
+            self._room(owner)  # quick refusal before the slower checks
+        budget_s, notices = None, []
+        if self.check is not None:  # outside the lock: it may read a model's config or ask the Hub
+            config, budget_s, notices = self.check(kind, config, owner, allow_local)
+        with self._cond:
+            self._room(owner)
+            job = Job(id=uuid.uuid4().hex, owner=owner, kind=kind, config=config, budget_s=budget_s)
+            job.events.extend({"t": 0.0, "type": "notice", "message": n} for n in notices)
+            if self.store is not None:  # the row first: a job that runs always reaches history
+                try:
+                    self.store.create_run(job.id, kind, owner, config)
+                except Exception as exc:
+                    raise LabError(f"The run could not be saved ({type(exc).__name__}); try again.") from None
             self._jobs[job.id] = job
             self._queue.append(job.id)
-            if self.store is not None:
-                self.store.create_run(job.id, kind, owner, config)
             self._cond.notify()
             return job.id
 
-    def cancel(self, job_id: str, owner: str | None = None) -> bool:
-        """Stop a job: a queued one at once, a running one at its next step. False if not found or not active."""
+    def cancel(self, job_id: str, owner: str | None = None, admin: bool = False) -> bool:
+        """Stop a job: a queued one at once, a running one at its next step. False if not found or not active.
+        Only its owner (or the instructor, `admin`) may stop it."""
         with self._cond:
             job = self._jobs.get(job_id)
-            if job is None or (owner is not None and job.owner != owner) or job.status not in ACTIVE:
+            if job is None or (not admin and owner is not None and job.owner != owner) or job.status not in ACTIVE:
                 return False
             job.cancel_event.set()
             if job.status == "queued":
                 self._queue.remove(job_id)
-                self._finish(job, "cancelled", None, None)
+                self._finish(job, "cancelled", None, "Stopped before it started.")
             return True
 
     def snapshot(self, job_id: str, since: int = 0) -> dict | None:
@@ -176,13 +204,12 @@ class Runner:
             ctx.emit("status", status="running")
             try:
                 result = self.handlers[job.kind](job.config, ctx)
-                if ctx.cancelled:
-                    raise Cancelled()
-                with self._cond:
-                    self._finish(job, "done", result or {}, None)
+                with self._cond:  # a stopped job that returned keeps what it finished
+                    self._finish(job, "cancelled" if ctx.cancelled else "done", result or {},
+                                 self._stop_reason(job) if ctx.cancelled else None)
             except Cancelled:
                 with self._cond:
-                    self._finish(job, "cancelled", None, "Stopped by the user.")
+                    self._finish(job, "cancelled", None, self._stop_reason(job))
             except LabError as exc:
                 with self._cond:
                     self._finish(job, "failed", None, str(exc))
@@ -191,17 +218,46 @@ class Runner:
                 with self._cond:
                     self._finish(job, "failed", None, f"The job failed: {type(exc).__name__}: {exc}")
 
+    @staticmethod
+    def _stop_reason(job: Job) -> str:
+        if job.over_budget:
+            return (f"Stopped at its time budget of {job.budget_s:.0f} s; what finished before is kept. "
+                    "Lower the steps or the batch size to fit.")
+        return "Stopped by the user; what finished before is kept."
+
+    def _watch(self) -> None:
+        """Every few seconds: write running jobs' new curve points, stop jobs past their time budget."""
+        last_save = time.monotonic()
+        while not self._stopping:
+            time.sleep(0.5)
+            with self._cond:
+                running = [j for j in self._jobs.values() if j.status == "running"]
+            save = self.store is not None and time.monotonic() - last_save >= SAVE_EVERY_S
+            last_save = time.monotonic() if save else last_save
+            for job in running:
+                if job.budget_s and job.started and time.time() - job.started > job.budget_s:
+                    job.over_budget = True
+                    job.cancel_event.set()
+                if save:
+                    with job.lock:
+                        new, job.saved = job.events[job.saved:], len(job.events)
+                    try:
+                        self.store.add_points(job.id, new)
+                    except Exception:  # the finish writes what failed here is lost; the job goes on
+                        pass
+
     def _finish(self, job: Job, status: str, result: dict | None, error: str | None) -> None:
         """Called with self._cond held."""
         job.status, job.result, job.error, job.finished = status, result, error, time.time()
         with job.lock:
             job.events.append({"t": round(job.finished - (job.started or job.created), 3),
                                "type": "status", "status": status, "error": error})
+            unsaved, job.saved = job.events[job.saved:], len(job.events)
         if self.store is not None:
             try:
-                self.store.finish_run(job.id, status, result, error, job.events)
-            except Exception as exc:  # the store must not break the worker either
-                job.error = (error or "") + f" (the run could not be saved: {exc})"
+                self.store.finish_run(job.id, status, result, error, unsaved)
+            except Exception as exc:  # the store must not break the worker; the page shows the failure
+                job.error = (error + " " if error else "") + f"The run could not be saved to history: {exc}."
         self._finished.append(job.id)
         while len(self._finished) > FINISHED_KEPT:
             self._jobs.pop(self._finished.popleft(), None)

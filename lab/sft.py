@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from lab import causal_lm, resources
+from lab import causal_lm, sources
 from lab.config import MAX_SFT_STEPS, SFT_DEFAULT_LR, SFTRunConfig
 from lab.errors import LabError
 from lab.jobs import JobContext
@@ -46,7 +46,9 @@ def loss_token_fraction(dataset) -> float:
 
 def _lengths(tokenizer, rows: list[dict], kind: str) -> list[int]:
     if kind == "messages":
-        return [len(tokenizer.apply_chat_template(r["messages"], tokenize=True)) for r in rows]
+        # transformers 5 returns a BatchEncoding here: its len() is its number of keys, not of tokens
+        return [len(tokenizer.apply_chat_template(r["messages"], tokenize=True, return_dict=True)["input_ids"])
+                for r in rows]
     return [len(ids) for ids in tokenizer([r["prompt"] + r["completion"] for r in rows])["input_ids"]]
 
 
@@ -82,7 +84,7 @@ def sft_job(cfg: SFTRunConfig, ctx: JobContext) -> dict:
     ctx.check_cancel()
 
     ctx.log("Tokenizing and masking with trl…")
-    run_dir = resources.runs_dir() / ctx.job_id
+    run_dir = sources.run_folder(ctx.job_id, create=True)
     memory = PeakMemory(device())
     callback = EventCallback(ctx, memory=memory, method=cfg.method)
     trainer = build_trainer(cfg, model, tokenizer, rows, str(run_dir / "trainer"), [callback])

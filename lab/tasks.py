@@ -36,7 +36,11 @@ def handlers() -> dict:
 
 
 def build_runner(store=None) -> Runner:
+    """The runner over the process's one store, every job checked by lab.guards before it is queued."""
+    from lab.guards import check_job
+
     if store is None:
-        from lab.store import Store
-        store = Store()
-    return Runner(handlers(), store=store)
+        from lab.store import get_store
+        store = get_store()
+    return Runner(handlers(), store=store,
+                  check=lambda kind, config, owner, allow_local: check_job(kind, config, owner, allow_local, store))

@@ -1,27 +1,42 @@
 """Helpers shared by the tabs: the browser's owner id, following a job on the shared worker, HTML bits.
 
 A tab that trains calls `job_panel(...)` once: it adds a status line, a Stop button and a 0.5 s timer
-that follows the job (this browser's active job, else the class's running one, else the last one)
-and redraws the tab's outputs from the job's events through the tab's own `render` function.
+that follows a job (this browser's active job, else the run its watch link names, else the run the
+instructor pinned, else this browser's last one; never a stranger's by default) and redraws the tab's
+outputs from the job's events through the tab's own `render` function.
+
+The owner component holds a signed token (lab.owners); every handler turns it into the owner id
+with `owner_of`, so a forged or stale token owns nothing.
 """
 from __future__ import annotations
 
 import html
-import uuid
 from typing import Callable
 
 import gradio as gr
 
+from lab import owners
 from lab.errors import LabError
 from lab.jobs import ACTIVE
+
+MINT = owners.OwnerMint()
+# The page's watch state (the run named by ?run=ID), made by app.py before the tabs are built.
+PAGE: dict = {"watch": None}
 
 POLL_SECONDS = 0.5
 CHIP_COLORS = ["#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa"]
 
 
-def ensure_owner(owner: str) -> str:
-    """The browser's id, made once and kept in its local storage (gr.BrowserState)."""
-    return owner or uuid.uuid4().hex
+def ensure_owner(token: str, request: gr.Request | None = None) -> str:
+    """The browser's signed token: kept when it verifies, else a fresh one (a few hundred per address
+    per window at most, see lab.limits), kept in the browser's local storage (gr.BrowserState)."""
+    address = getattr(getattr(request, "client", None), "host", "") or ""
+    return MINT.token_for(token, address)
+
+
+def owner_of(token) -> str:
+    """The verified owner id of a token, or "" (which owns nothing and may submit nothing)."""
+    return owners.verify(token) or ""
 
 
 def message_html(text: str, kind: str = "error") -> str:
@@ -52,25 +67,30 @@ def bars_html(items: list[tuple[str, float]], title: str = "") -> str:
     return "".join(rows)
 
 
-def follow(runner, owner: str, kind: str) -> str | None:
-    """Which job a page shows: its own active job, the class's active one, its own last, the class's last."""
+def pinned_run(runner, kind: str) -> str | None:
+    store = getattr(runner, "store", None)
+    return store.pins().get(kind) if store is not None else None
+
+
+def follow(runner, owner: str, kind: str, watch: str | None = None) -> str | None:
+    """Which job a page shows: its own active job, the run its watch link names (checked when the page
+    loaded), the run the instructor pinned for this tab, its own last one. Never a stranger's otherwise."""
     mine = runner.jobs(owner=owner, kind=kind) if owner else []
     if mine and mine[0]["status"] in ACTIVE:
         return mine[0]["id"]
-    everyone = runner.jobs(kind=kind)
-    active = [j for j in everyone if j["status"] in ACTIVE]
-    if active:
-        return active[-1]["id"]  # the oldest active one is the one running now
-    if mine:
-        return mine[0]["id"]
-    return everyone[0]["id"] if everyone else None
+    for run_id in (watch, pinned_run(runner, kind)):
+        snap = runner.snapshot(run_id, 10 ** 9) if run_id else None  # no events: only its kind
+        if snap is not None and snap["kind"] == kind:
+            return run_id
+    return mine[0]["id"] if mine else None
 
 
 def status_text(snap: dict, owner: str) -> str:
-    whose = "" if snap["owner"] == owner else " (started by someone else in the class)"
+    whose = "" if snap["owner"] == owner else " (shared with the class)"
     status = snap["status"]
+    notices = " ".join(e["message"] for e in snap.get("all_events", []) if e.get("type") == "notice")
     if status == "queued":
-        return f"**Queued**, position {snap['position']}{whose}. The lab runs one job at a time."
+        return f"**Queued**, position {snap['position']}{whose}. The lab runs one job at a time. {notices}".strip()
     if status == "running":
         step = next((e for e in reversed(snap.get("all_events", [])) if e.get("type") == "step"), None)
         if step:
@@ -81,9 +101,9 @@ def status_text(snap: dict, owner: str) -> str:
         return f"**Running**{whose}: {last_log['message'] if last_log else 'starting'}."
     took = (snap["finished"] or 0) - (snap["started"] or snap["created"])
     if status == "done":
-        return f"**Done** in {took:.1f} s{whose}."
+        return f"**Done** in {took:.1f} s{whose}." + (f" {snap['error']}" if snap.get("error") else "")
     if status == "cancelled":
-        return f"**Stopped**{whose}."
+        return f"**Stopped**{whose}: {snap['error'] or 'what finished before is kept.'}"
     return f"**Failed**{whose}: {snap['error']}"
 
 
@@ -91,13 +111,15 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
               render: Callable[[list, dict], list]) -> dict:
     """Status line + Stop button + timer for one tab. `render(events, snap)` -> values for `outputs`."""
     job_state = gr.State(None)  # {"id", "cursor", "events", "status"}
+    watch = PAGE["watch"] or gr.State(None)
     with gr.Row():
         status = gr.Markdown("No job yet.", elem_id=f"{kind}-status")
         stop = gr.Button("Stop", variant="stop", elem_id=f"{kind}-stop", scale=0, min_width=100)
     timer = gr.Timer(POLL_SECONDS, active=False)  # app.py turns it on while its tab is open
 
-    def tick(owner_id, state):
-        job_id = follow(runner, owner_id, kind)
+    def tick(token, watched, state):
+        owner_id = owner_of(token)
+        job_id = follow(runner, owner_id, kind, watched)
         if job_id is None:
             return [gr.skip()] * (2 + len(outputs))
         if state is None or state.get("id") != job_id:
@@ -110,16 +132,17 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
         snap["all_events"] = state["events"]
         return [state, status_text(snap, owner_id), *render(state["events"], snap)]
 
-    timer.tick(tick, [owner, job_state], [job_state, status, *outputs], concurrency_limit=None,
+    timer.tick(tick, [owner, watch, job_state], [job_state, status, *outputs], concurrency_limit=None,
                show_progress="hidden", queue=False)
 
-    def stop_job(owner_id, state):
+    def stop_job(token, state):
+        owner_id = owner_of(token)
         if not state:
             return "No job to stop."
         if not runner.cancel(state["id"], owner=owner_id):
             snap = runner.snapshot(state["id"])
             if snap and snap["owner"] != owner_id:
-                return "Only the person who started this job can stop it."
+                return "Only the person who started this job (or the instructor) can stop it."
             return "This job has already ended."
         return "**Stopping** at the end of this step…"
 
@@ -141,12 +164,15 @@ def poll_only_the_open_tab(tabs: list[tuple]) -> None:
         tab.select(lambda mine=set(map(id, timers)): switch(mine), None, every, queue=False)
 
 
-def submit(runner, owner: str, kind: str, config) -> str | None:
+def submit(runner, token: str, kind: str, config) -> str | None:
     """Queue a job (the timer picks it up): None, or the sentence that says why it was refused."""
+    owner = owner_of(token)
     if not owner:
-        return "The page has not finished loading; wait a second and press the button again."
+        return "The page has not finished loading; reload it and press the button again."
     try:
         runner.submit(owner, kind, config)
     except LabError as exc:
         return str(exc)
+    except Exception as exc:  # never a traceback on a page
+        return f"The job could not be queued ({type(exc).__name__}); check the settings and press the button again."
     return None

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import gradio as gr
 
+from lab import sources
 from lab.errors import LabError
 from lab.resources import data_dir
-from lab.ui.common import message_html
+from lab.ui.common import message_html, owner_of
 
 
-def visible_run(store, run_id: str | None, owner: str) -> dict:
-    """The run, when this browser owns it or it is shared; else a sentence."""
-    run = store.get_run(run_id) if run_id else None
-    if run is None:
+def visible_run(store, run_id: str | None, token: str) -> dict:
+    """The run, when this browser (its signed owner token) owns it or it is shared; else a sentence."""
+    if not run_id:
         raise LabError("Pick a run in the table first.")
-    if run["owner"] != owner and not run.get("shared"):
-        raise LabError("Only the owner of a run can export it, unless it is shared; pick one of your runs.")
-    return run
+    viewer = owner_of(token)
+    if not viewer:
+        raise LabError("The page has not finished loading; wait a second and try again.")
+    return sources.readable_run(run_id, viewer, store)
 
 
 def export_zip(store, run_id: str | None, owner: str) -> str:

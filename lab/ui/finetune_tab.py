@@ -10,7 +10,7 @@ from dataclasses import fields
 
 import gradio as gr
 
-from lab import pipelines
+from lab import limits, pipelines
 from lab.config import FINETUNE_METHODS, FinetuneConfig, help_text
 from lab.errors import LabError
 from lab.plots import (bar_figure, curve_figure, empty_figure, grouped_bar_figure, nf4_figure, parameter_map_figure,
@@ -23,8 +23,9 @@ TABLE_COLUMNS = ["method", "trainable", "all params", "trainable %", "predicted 
 MB = 1e6
 
 
-def base_choices() -> list[tuple[str, str]]:
-    return [("MiniLM (packaged, 22.7M parameters)", "minilm")] + pipelines.lab_models("fill-mask")
+def base_choices(viewer: str = "") -> list[tuple[str, str]]:
+    """MiniLM, then the pre-training runs the viewer may use (theirs and shared)."""
+    return [("MiniLM (packaged, 22.7M parameters)", "minilm")] + pipelines.lab_models("fill-mask", viewer)
 
 
 def pending(title: str):
@@ -73,8 +74,10 @@ def render(events: list[dict], snap: dict) -> list:
         figures[0] = bar_figure(names, [results[n]["accuracy"] for n in names], "Eval accuracy")
         figures[1] = bar_figure(names, [results[n]["percent"] for n in names], "Trainable parameters (%)", " %",
                                 log_x=True)
-        parts = {p: [results[n]["predicted_memory_bytes"][p] / MB for n in names]
-                 for p in ("weights", "gradients", "optimizer", "activations")}
+        # what the ledger says is live at the predicted peak (activations and gradients never peak together)
+        parts = {p: [results[n]["predicted_memory_bytes"].get("at_peak", results[n]["predicted_memory_bytes"])
+                     .get(p, 0) / MB for n in names]
+                 for p in ("weights", "gradients", "optimizer", "activations", "workspace")}
         peaks = [results[n]["measured_peak_bytes"] / MB for n in names]
         figures[2] = stacked_bar_figure(names, parts, "Memory: predicted ledger vs measured peak", "MB",
                                         extra=("measured peak", peaks))
@@ -115,7 +118,7 @@ def build(runner, owner) -> dict:
                                info=help_text(FinetuneConfig, "base"), elem_id="finetune-base")
             upload = gr.File(label="Dataset (empty: the built-in tweets; or a .csv/.jsonl with text and label)",
                              file_types=[".csv", ".jsonl"], type="filepath", elem_id="finetune-upload")
-            steps = gr.Slider(1, 400, value=DEFAULTS.steps, step=1, label="Steps per method",
+            steps = gr.Slider(1, limits.FINETUNE_MAX_STEPS, value=DEFAULTS.steps, step=1, label="Steps per method",
                               info=help_text(FinetuneConfig, "steps"), elem_id="finetune-steps")
             with gr.Accordion("Settings", open=False, elem_id="finetune-settings"):
                 settings = []
@@ -172,10 +175,8 @@ def build(runner, owner) -> dict:
                                                                          bytes_plot, spectrum], render)
 
     def start(owner_id, *values):
-        from lab.finetune_data import make_plan
         try:
-            cfg = make_config(*values)
-            make_plan(cfg)  # every bad input gets its sentence here, before anything trains
+            cfg = make_config(*values)  # every other bad input gets its sentence from submit's check
         except LabError as exc:
             return message_html(str(exc)), gr.skip()
         except (TypeError, ValueError) as exc:
@@ -187,7 +188,7 @@ def build(runner, owner) -> dict:
 
     def try_models(state, text):
         from lab.finetune_models import try_it
-        if not state or state.get("status") != "done":
+        if not state or state.get("status") not in ("done", "cancelled"):  # a stopped run keeps what finished
             return message_html("Run a comparison to the end first; its trained models answer here.", "info")
         try:
             answers = try_it(state["id"], text, (runner.snapshot(state["id"]) or {}).get("result"))

@@ -12,7 +12,7 @@ from lab import pretrain, tokenization
 from lab.config import PretrainConfig, help_text
 from lab.errors import LabError
 from lab.plots import empty_figure, mlm_loss_figure, perplexity_figure
-from lab.ui.common import bars_html, chips_html, job_panel, message_html, submit
+from lab.ui.common import bars_html, chips_html, job_panel, message_html, owner_of, submit
 
 KIND_COLORS = {"mask": "#fca5a5", "random": "#fdba74", "kept": "#86efac", "plain": "#f3f4f6"}
 LEGEND = ('<div class="lab-caption">Chosen tokens: <b style="background:#fca5a5">&nbsp;[MASK] (80%)&nbsp;</b> '
@@ -26,8 +26,9 @@ MINILM_NOTE = ("**Continued pre-training of MiniLM.** Its encoder is trained, bu
                "the first probes are junk until the head learns to read the encoder.")
 
 
-def tokenizer_choices() -> list[tuple[str, str]]:
-    return tokenization.tokenizer_runs() + [("MiniLM's WordPiece (30,522 tokens)", "minilm"),
+def tokenizer_choices(viewer: str = "") -> list[tuple[str, str]]:
+    """The viewer's and the shared tokenizer runs, then the packaged ones."""
+    return tokenization.tokenizer_runs(viewer) + [("MiniLM's WordPiece (30,522 tokens)", "minilm"),
                                             ("SmolLM2's byte-level BPE (49,152 tokens)", "smollm2")]
 
 
@@ -37,8 +38,8 @@ def make_config(init, tokenizer, probe, seed, *numbers) -> PretrainConfig:
     return PretrainConfig(init=init, tokenizer=tokenizer or "minilm", probe=probe or "", seed=int(seed or 0), **numbers)
 
 
-def shape_text(*args) -> str:
-    info = pretrain.describe(make_config(*args))
+def shape_text(*args, viewer: str = "") -> str:
+    info = pretrain.describe(make_config(*args), viewer)
     if info["error"]:
         return message_html(info["error"])
     memory = f", about {info['memory'] / 1024 ** 2:,.0f} MB to train" if info.get("memory") else ""
@@ -46,10 +47,10 @@ def shape_text(*args) -> str:
     return message_html(f"{info['params']:,} parameters; vocabulary {info['vocab']:,} tokens{memory}.{note}", "ok")
 
 
-def masking_html(init, tokenizer, probe, seed, *numbers_and_text) -> str:
+def masking_html(init, tokenizer, probe, seed, *numbers_and_text, viewer: str = "") -> str:
     *numbers, text = numbers_and_text
     try:
-        tokens = pretrain.preview_masking(make_config(init, tokenizer, probe, seed, *numbers), text)
+        tokens = pretrain.preview_masking(make_config(init, tokenizer, probe, seed, *numbers), text, viewer)
     except LabError as exc:
         return message_html(str(exc))
     chips = [[t["shown"], f"was {t['token']}" if t["kind"] in ("mask", "random") else
@@ -81,7 +82,7 @@ def render(events, snap):
 
 def start(runner, owner, *args):
     cfg = make_config(*args)
-    info = pretrain.describe(cfg)
+    info = pretrain.describe(cfg, owner_of(owner))
     if info["error"]:
         return message_html(info["error"])
     refused = submit(runner, owner, "pretrain", cfg)
@@ -132,11 +133,15 @@ def build(runner, owner) -> dict:
     panel = job_panel(runner, "pretrain", owner, outputs, render)
     fields = [init, tokenizer, probe, seed, *shape, *training]
     for box in [init, tokenizer, *shape, mlm_p, *training[1:]]:
-        box.change(shape_text, fields, shape_info, queue=False)
+        box.change(lambda token, *a: shape_text(*a, viewer=owner_of(token)), [owner, *fields], shape_info, queue=False)
     for box in [init, tokenizer, mlm_p, preview_text]:
-        box.change(masking_html, fields + [preview_text], preview, queue=False)
+        box.change(lambda token, *a: masking_html(*a, viewer=owner_of(token)), [owner, *fields, preview_text],
+                   preview, queue=False)
     init.change(lambda i: gr.update(visible=i == "minilm"), init, minilm_note, queue=False)
-    refresh.click(lambda: gr.update(choices=tokenizer_choices(), value=tokenizer_choices()[0][1]), None, tokenizer,
-                  queue=False)
+    def refreshed(token):
+        choices = tokenizer_choices(owner_of(token))
+        return gr.update(choices=choices, value=choices[0][1])
+
+    refresh.click(refreshed, owner, tokenizer, queue=False)
     go.click(lambda *a: start(runner, *a), [owner, *fields], note, queue=False)
     return {"init": init, "tokenizer": tokenizer, "train": go, "shape_info": shape_info, "preview": preview, **panel}

@@ -10,6 +10,7 @@ import html
 
 import gradio as gr
 
+from lab import limits
 from lab.config import SFT_METHODS, DPORunConfig, SFTRunConfig, help_text
 from lab.plots import curve_figure, empty_figure
 from lab.ui.common import chips_html, job_panel, message_html, submit
@@ -96,10 +97,16 @@ def build(runner, owner) -> dict:
         return message_html(refused) if refused else ""
 
     def start_sft(owner_id, *values):
-        return start("sft", owner_id, sft_config(*values))
+        try:
+            return start("sft", owner_id, sft_config(*values))
+        except (TypeError, ValueError):
+            return message_html("Steps, batch size, learning rate and held-out prompts must be numbers.")
 
     def start_dpo(owner_id, *values):
-        return start("dpo", owner_id, dpo_config(*values))
+        try:
+            return start("dpo", owner_id, dpo_config(*values))
+        except (TypeError, ValueError):
+            return message_html("Steps, beta and held-out prompts must be numbers.")
 
     gr.Markdown(INTRO)
     with gr.Tabs():
@@ -108,9 +115,9 @@ def build(runner, owner) -> dict:
                 with gr.Column(scale=1):
                     method = gr.Radio(list(SFT_METHODS), value="lora", label="Method", elem_id="sft-method",
                                       info=help_text(SFTRunConfig, "method"))
-                    steps = gr.Slider(1, 300, value=60, step=1, label="Steps", elem_id="sft-steps",
+                    steps = gr.Slider(1, limits.SFT_MAX_STEPS, value=60, step=1, label="Steps", elem_id="sft-steps",
                                       info=help_text(SFTRunConfig, "steps"))
-                    batch = gr.Slider(1, 16, value=4, step=1, label="Batch size", info=help_text(SFTRunConfig, "batch_size"))
+                    batch = gr.Slider(1, limits.SFT_MAX_BATCH, value=4, step=1, label="Batch size", info=help_text(SFTRunConfig, "batch_size"))
                     lr = gr.Number(0, label="Learning rate", info=help_text(SFTRunConfig, "learning_rate"))
                     held = gr.Slider(2, 64, value=SFTRunConfig.eval_size, step=2, label="Held-out prompts",
                                      elem_id="sft-eval", info=help_text(SFTRunConfig, "eval_size"))
@@ -129,7 +136,7 @@ def build(runner, owner) -> dict:
         with gr.Tab("Preference tuning (DPO)", id="dpo", elem_id="sft-sub-dpo"):
             with gr.Row():
                 with gr.Column(scale=1):
-                    dpo_steps = gr.Slider(1, 200, value=30, step=1, label="Steps", elem_id="dpo-steps",
+                    dpo_steps = gr.Slider(1, limits.SFT_MAX_STEPS, value=30, step=1, label="Steps", elem_id="dpo-steps",
                                           info=help_text(DPORunConfig, "steps"))
                     beta = gr.Slider(0.01, 1.0, value=0.1, step=0.01, label="Beta", info=help_text(DPORunConfig, "beta"))
                     dpo_held = gr.Slider(2, 64, value=DPORunConfig.eval_size, step=2, label="Held-out prompts",

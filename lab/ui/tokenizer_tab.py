@@ -8,7 +8,7 @@ import gradio as gr
 from lab import tokenization
 from lab.config import TokenizerConfig, help_text
 from lab.errors import LabError
-from lab.ui.common import chips_html, job_panel, message_html, submit
+from lab.ui.common import chips_html, job_panel, message_html, owner_of, submit
 
 CORPORA = ["Built-in tweets", "Upload a file", "Hub dataset"]
 BASES = [("MiniLM: WordPiece, BERT uncased (30,522 tokens)", "minilm"),
@@ -76,11 +76,11 @@ def render(events, snap):
             gr.update(value=result["zip"], visible=True), snap["id"]]
 
 
-def retokenize(run_id, text):
+def retokenize(token, run_id, text):
     if not run_id:
         return message_html("Train a tokenizer first; then edit the sentence to compare.", "info")
     try:
-        return sample_html(tokenization.compare_sample(run_id, text))
+        return sample_html(tokenization.compare_sample(run_id, text, viewer=owner_of(token)))
     except LabError as exc:
         return message_html(str(exc))
 
@@ -112,5 +112,5 @@ def build(runner, owner) -> dict:
     panel = job_panel(runner, "tokenizer", owner, outputs, render)
     kind.change(lambda k: (gr.update(visible=k == CORPORA[1]), gr.update(visible=k == CORPORA[2])), kind, [upload, hub])
     go.click(lambda *a: start(runner, *a), [owner, base, vocab, kind, upload, hub, sample], note, queue=False)
-    sample.submit(retokenize, [outputs[-1], sample], outputs[2])
+    sample.submit(retokenize, [owner, outputs[-1], sample], outputs[2])
     return {"base": base, "vocab": vocab, "train": go, "note": note, "summary": outputs[1], **panel}
