@@ -51,9 +51,7 @@ def _ledger(kind: str, model_path: str, method: str, batch: int, length: int, ex
             from peft import LoraConfig, get_peft_model
             r, targets = dict(extra)["lora_r"], dict(extra)["lora_targets"]
             model = get_peft_model(model, LoraConfig(r=r, target_modules=targets.split(","), task_type="CAUSAL_LM"))
-    conf = model.config
-    ledger = predict_memory(model, batch, length, conf.hidden_size, conf.num_hidden_layers,
-                            getattr(conf, "intermediate_size", None), getattr(conf, "num_attention_heads", 12))
+    ledger = predict_memory(model, batch, length)
     counts = count_parameters(model)
     return ledger["total"], counts["total"], counts["trainable"]
 
