@@ -117,7 +117,7 @@ def tokenizer(run: dict, out: Path) -> Bundle:
 
 def _causal(kind: str, run: dict, out: Path) -> Bundle:
     """SFT and DPO: the rows the lab built (prompt/completion, messages or preference pairs) and held-out prompts."""
-    from lab import causal_lm, resources
+    from lab import causal_lm, resources, sources
     from lab.config import DPO_DEFAULT_LR, SFT_DEFAULT_LR, DPORunConfig, SFTRunConfig
     from lab.sft_data import dpo_data, sft_data
 

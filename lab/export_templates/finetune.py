@@ -78,15 +78,18 @@ def load_base(name: str, source: str, labels: list[str]):
     return METHODS[name](model, SETTINGS)
 
 
-def training_args(output_dir: Path, steps: int, learning_rate: float) -> TrainingArguments:
+def training_args(output_dir: Path, steps: int, learning_rate: float, name: str = "") -> TrainingArguments:
     s = SETTINGS
+    cuda = torch.cuda.is_available()
+    bf16 = cuda and torch.cuda.is_bf16_supported()  # a GPU with bf16 trains in it; CPU stays fp32
+    extra = {"optim": "paged_adamw_32bit"} if cuda and name == "qlora" else {}  # QLoRA's paged AdamW
     return TrainingArguments(
         output_dir=str(output_dir), max_steps=steps, per_device_train_batch_size=s["batch_size"],
         per_device_eval_batch_size=s["eval_batch_size"], learning_rate=learning_rate, seed=s["seed"],
         data_seed=s["seed"], logging_steps=1, save_strategy="no", report_to="none", disable_tqdm=True,
-        dataloader_num_workers=0, use_cpu=not torch.cuda.is_available(), bf16=False, fp16=False,
+        dataloader_num_workers=0, use_cpu=not cuda, bf16=bf16, fp16=False,
         lr_scheduler_type="linear", warmup_steps=0, weight_decay=0.0, label_names=["labels"],
-        remove_unused_columns=False)
+        remove_unused_columns=False, **extra)
 
 
 def save(name: str, trainer: Trainer, tokenizer, folder: Path) -> None:
@@ -124,7 +127,7 @@ def main() -> None:
         model = load_base(name, source, labels)
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         lr = SETTINGS["methods"][name]["learning_rate"]
-        trainer = Trainer(model=model, args=training_args(out / name / "trainer", args.steps, lr),
+        trainer = Trainer(model=model, args=training_args(out / name / "trainer", args.steps, lr, name),
                           train_dataset=train_ds, eval_dataset=eval_ds,
                           data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics)
         trainer.train()

@@ -50,13 +50,9 @@ MERGE["full"] = lambda model: model
 # <<< method full
 # >>> method head
 def prepare_head(model, s):
+    # the head from_pretrained made (new where the base has none, by the model's own init under the seed)
     freeze(model)
-    old = model.classifier
-    if isinstance(old, nn.Linear):  # a fresh head, trainable by default
-        model.classifier = nn.Linear(old.in_features, old.out_features)
-    else:
-        for param in old.parameters():
-            param.requires_grad = True
+    unfreeze_head(model)
     return model
 
 
@@ -186,9 +182,12 @@ MERGE["lora_scratch"] = merge_lora_scratch
 def qlora_load_kwargs(s) -> dict:
     from transformers import BitsAndBytesConfig
 
-    # the new classifier stays out of 4-bit: a quantised head cannot be trained
-    quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.float32,
-                               bnb_4bit_use_double_quant=False,
+    # the new classifier stays out of 4-bit: a quantised head cannot be trained. On CUDA: bf16 compute
+    # where the card has it and double quantisation, as in the QLoRA paper; on CPU fp32 and single.
+    cuda = torch.cuda.is_available()
+    compute = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float32
+    quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=compute,
+                               bnb_4bit_use_double_quant=cuda,
                                llm_int8_skip_modules=["classifier", "pre_classifier", "score"])
     return {"quantization_config": quant, "dtype": torch.float32}
 
