@@ -19,7 +19,7 @@ from lab.tasks import build_runner
 def losses(cfg: FinetuneConfig, meanwhile=None) -> dict:
     runner = build_runner()
     try:
-        job_id = runner.submit("test", "finetune", cfg)
+        job_id = runner.submit("test", "finetune", cfg, allow_local=True)  # a test file, as the CLI allows
         while runner.snapshot(job_id)["status"] in ("queued", "running"):
             if meanwhile is not None:
                 meanwhile()  # on this thread, while the worker trains
@@ -38,7 +38,7 @@ def test_same_config_same_curves_with_explainers_in_between(tmp_path):
                          lora_r=4, lora_dropout=0.3, eval_size=4, save_models=False)
 
     def explain_and_sample():
-        explain.parameter_map(base, ["full", "head", "lora", "qlora"], cfg)
+        explain.parameter_map(base, ["full", "head", "lora", "qlora"], cfg, allow_local=True)  # a test folder
         local_sampler(1.0)[0](None, torch.zeros(1, 50))
 
     first = losses(cfg)
