@@ -4,6 +4,7 @@ Pick a run to see its settings, figures and curves. Its owner shares it with one
 read-only watch link, `?run=ID`, that opens its tab on it), stops it, deletes it or downloads its
 files. With LAB_ADMIN_TOKEN set on the server, an instructor who types it sees every run, stops any
 job, shares any run and pins one for the whole class to watch; without it nothing here mentions it.
+The export box below (lab/ui/export_box.py) turns the picked run into a script, a report or a Hub upload.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from lab import owners, sources
 from lab.errors import LabError
 from lab.plots import empty_figure
 from lab.store import get_store
+from lab.ui import export_box
 from lab.ui.common import message_html, owner_of
 
 COLUMNS = ["run", "tab", "status", "started", "seconds", "yours", "shared"]
@@ -139,6 +141,7 @@ def build(runner, owner) -> dict:
         with gr.Column():
             curves = gr.Plot(empty_figure("Curves", "Pick a run."), elem_id="runs-curves")
             download = gr.File(label="Files of this run (zip)", interactive=False, elem_id="runs-download")
+    exports = export_box.build(store, owner, picked)
 
     def listing(token, admin_typed):
         return table(owner_of(token), store, owners.is_admin(admin_typed))
@@ -165,6 +168,6 @@ def build(runner, owner) -> dict:
     handlers = actions(runner, store)
     for button, name in ((share, "share"), (stop, "stop"), (delete, "delete"), (pin, "pin")):
         button.click(handlers[name], [owner, admin, picked], [note, runs], queue=False)
-    return {"table": runs, "refresh": refresh, "details": details, "admin": admin, "show": show,
+    return {"table": runs, "refresh": refresh, "details": details, "admin": admin, "show": show, "export": exports,
             "picked": picked, "curves": curves, "download": download, "note": note,
             "load": (listing, [owner, admin], runs)}
