@@ -42,7 +42,9 @@ def answers_html(event: dict | None, before_event: dict | None = None) -> str:
     before_acc = event.get("accuracy_before", event["accuracy"])
     after_acc = event["accuracy"] if event["phase"] == "after" else None
     head = (f'<div style="font-size:20px;font-weight:700;margin:8px 0">Held-out accuracy: {100 * before_acc:.1f}% before'
-            + (f' → {100 * after_acc:.1f}% after' if after_acc is not None else " → training…") + "</div>")
+            + (f' → {100 * after_acc:.1f}% after' if after_acc is not None else
+               " → not asked again: stopped before the end" if event["phase"] == "stopped" else " → training…")
+            + "</div>")
     out = [head, f'<table style="{TABLE}"><tr><th>held-out prompt</th><th>expected</th><th>before</th><th>after</th></tr>']
     for row in rows:
         def cell(text, ok, pending=False):
