@@ -184,7 +184,8 @@ def build(runner, owner) -> dict:
         refused = submit(runner, owner_id, "finetune", cfg)
         return (message_html(refused), gr.skip()) if refused else ("", "**Queued**…")
 
-    go.click(start, [owner, methods, base, upload, steps, *settings], [note, panel["status"]], concurrency_limit=4)
+    go.click(start, [owner, methods, base, upload, steps, *settings], [note, panel["status"]], concurrency_limit=4,
+             api_name="compare")
 
     def try_models(state, text):
         from lab.finetune_models import try_it

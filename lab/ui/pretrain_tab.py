@@ -144,5 +144,5 @@ def build(runner, owner) -> dict:
         return gr.update(choices=choices, value=choices[0][1])
 
     refresh.click(refreshed, owner, tokenizer, queue=False)
-    go.click(lambda *a: start(runner, *a), [owner, *fields], note, queue=False)
+    go.click(lambda *a: start(runner, *a), [owner, *fields], note, queue=False, api_name="pretrain")
     return {"init": init, "tokenizer": tokenizer, "train": go, "shape_info": shape_info, "preview": preview, **panel}
