@@ -79,6 +79,9 @@ def test_stopped_pretraining_keeps_its_model_and_curves(tmp_path):
     assert result["final_eval_step"] == 0 and result["eval_perplexity"] == [[0, result["final_eval_perplexity"]]]
     model = BertForMaskedLM.from_pretrained(sources.resolve_model(f"run:{job_id}", viewer="owner-a"))
     assert model.config.hidden_size == 16
+    from lab.ui.pretrain_tab import render
+    summary = render(snap["events"], snap)[-1]  # the page's summary of the stopped run
+    assert f"trained {result['steps']} steps before it was stopped (last evaluated at step 0)" in summary
 
 
 @pytest.mark.parametrize("kind", ["sft", "dpo"])
@@ -99,6 +102,9 @@ def test_stopped_sft_and_dpo_keep_the_model_so_far_and_skip_the_after_answers(ti
     assert (sources.run_folder(job_id) / "adapter" / "adapter_config.json").exists()
     model = AutoModelForCausalLM.from_pretrained(sources.resolve_model(f"run:{job_id}", viewer="owner-a"))
     assert model.config.hidden_size == 16
+    from lab.ui.sft_tab import answers_html
+    stopped_answers = [e for e in snap["events"] if e["type"] == "answers"][-1]
+    assert "not asked again: stopped before the end" in answers_html(stopped_answers)  # what the page shows
 
 
 def test_a_stopped_tokenizer_run_says_it_keeps_nothing(tmp_path):
