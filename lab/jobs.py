@@ -206,10 +206,10 @@ class Runner:
                 result = self.handlers[job.kind](job.config, ctx)
                 with self._cond:  # a stopped job that returned keeps what it finished
                     self._finish(job, "cancelled" if ctx.cancelled else "done", result or {},
-                                 self._stop_reason(job) if ctx.cancelled else None)
-            except Cancelled:
+                                 self._stop_reason(job, bool(result)) if ctx.cancelled else None)
+            except Cancelled as exc:  # its message, if any, says why nothing partial could be kept
                 with self._cond:
-                    self._finish(job, "cancelled", None, self._stop_reason(job))
+                    self._finish(job, "cancelled", None, self._stop_reason(job, False, str(exc)))
             except LabError as exc:
                 with self._cond:
                     self._finish(job, "failed", None, str(exc))
@@ -219,11 +219,11 @@ class Runner:
                     self._finish(job, "failed", None, f"The job failed: {type(exc).__name__}: {exc}")
 
     @staticmethod
-    def _stop_reason(job: Job) -> str:
-        if job.over_budget:
-            return (f"Stopped at its time budget of {job.budget_s:.0f} s; what finished before is kept. "
-                    "Lower the steps or the batch size to fit.")
-        return "Stopped by the user; what finished before is kept."
+    def _stop_reason(job: Job, kept: bool = True, note: str = "") -> str:
+        why = f"Stopped at its time budget of {job.budget_s:.0f} s" if job.over_budget else "Stopped by the user"
+        text = f"{why}; " + ("what finished before is kept." if kept else "nothing had finished yet.")
+        text += f" {note}" if note else ""
+        return text + (" Lower the steps or the batch size to fit." if job.over_budget else "")
 
     def _watch(self) -> None:
         """Every few seconds: write running jobs' new curve points, stop jobs past their time budget."""
