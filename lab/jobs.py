@@ -4,6 +4,11 @@ Pages never wait on a job: they submit it with a quick handler, then poll `snaps
 from a timer and redraw from the events they have not seen. A job reports through `JobContext.emit`
 and stops when `JobContext.cancelled` turns true (the training callback checks it every step).
 
+With `isolate=True` (the app and the CLI) the worker thread runs each job in a child process
+(lab/child.py): training never holds the web server's GIL, and a crash or an out-of-memory kill
+fails that job only. Handlers are then "module:function" strings or module-level functions; the
+in-thread mode (the default) also takes lambdas, for tests.
+
     runner = Runner({"sleep": lambda cfg, ctx: {"slept": cfg["s"]}})
     job_id = runner.submit("browser-1", "sleep", {"s": 1})
     runner.snapshot(job_id)  # {"status": "queued" | "running" | "done", "events": [...], ...}
@@ -24,6 +29,7 @@ MAX_JOBS_PER_OWNER = 2   # one running and one waiting is all a student needs
 MAX_QUEUE = 30           # a class of 30, one job each
 MAX_EVENTS_PER_JOB = 20_000
 FINISHED_KEPT = 200      # finished jobs kept in memory for late pollers; the store keeps them all
+CANCEL_GRACE_S = 30.0    # a child that ignores its cancel flag this long after it was set is killed
 ACTIVE = ("queued", "running")
 
 
@@ -40,6 +46,8 @@ class Job:
     events: list = field(default_factory=list)
     result: dict | None = None
     error: str | None = None
+    budget_s: float | None = None      # wall seconds the job may run; None: no limit
+    stopped_by_budget: bool = False    # the worker, not a person, set cancel_event
     cancel_event: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -62,25 +70,39 @@ class JobContext:
             raise Cancelled()
 
     def emit(self, type: str, **fields: Any) -> None:
-        event = {"t": round(time.time() - self.started, 3), "type": type, **fields}
-        with self._job.lock:
-            if len(self._job.events) < MAX_EVENTS_PER_JOB:
-                self._job.events.append(event)
+        self._deliver({"t": round(time.time() - self.started, 3), "type": type, **fields})
+
+    def _deliver(self, event: dict) -> None:
+        """Where events go: the job's list here; over the pipe to the parent in a child process."""
+        append_event(self._job, event)
 
     def log(self, message: str) -> None:
         self.emit("log", message=message)
 
 
-Handler = Callable[[Any, JobContext], dict]
+def append_event(job: Job, event: dict) -> None:
+    with job.lock:
+        if len(job.events) < MAX_EVENTS_PER_JOB:
+            job.events.append(event)
+
+
+Handler = Callable[[Any, JobContext], dict] | str  # a function, or "module:function"
 
 
 class Runner:
     """Queue + worker thread + job table. `handlers` maps a job kind to fn(config, ctx) -> result dict."""
 
     def __init__(self, handlers: dict[str, Handler], store=None,
-                 max_per_owner: int = MAX_JOBS_PER_OWNER, max_queue: int = MAX_QUEUE):
+                 max_per_owner: int = MAX_JOBS_PER_OWNER, max_queue: int = MAX_QUEUE,
+                 isolate: bool = False, preload: tuple[str, ...] = (), cancel_grace_s: float = CANCEL_GRACE_S):
         self.handlers = dict(handlers)
         self.store = store
+        self.isolate = isolate
+        self.cancel_grace_s = cancel_grace_s
+        self._mp = None
+        if isolate:
+            from lab import child
+            self._mp = child.context(preload)
         self.max_per_owner = max_per_owner
         self.max_queue = max_queue
         self._jobs: dict[str, Job] = {}
@@ -164,6 +186,9 @@ class Runner:
 
     # --- the worker --------------------------------------------------------
     def _work(self) -> None:
+        if self._mp is not None:
+            from lab import child
+            child.warm(self._mp)  # the forkserver imports torch & co. while the queue is still empty
         while True:
             with self._cond:
                 while not self._queue and not self._stopping:
@@ -172,24 +197,68 @@ class Runner:
                     return
                 job = self._jobs[self._queue.popleft()]
                 job.status, job.started = "running", time.time()
-            ctx = JobContext(job)
-            ctx.emit("status", status="running")
+            JobContext(job).emit("status", status="running")
             try:
-                result = self.handlers[job.kind](job.config, ctx)
-                if ctx.cancelled:
-                    raise Cancelled()
-                with self._cond:
-                    self._finish(job, "done", result or {}, None)
-            except Cancelled:
-                with self._cond:
-                    self._finish(job, "cancelled", None, "Stopped by the user.")
-            except LabError as exc:
-                with self._cond:
-                    self._finish(job, "failed", None, str(exc))
-            except Exception as exc:  # a failed job must never take the worker down
-                ctx.emit("log", message=traceback.format_exc())
-                with self._cond:
-                    self._finish(job, "failed", None, f"The job failed: {type(exc).__name__}: {exc}")
+                outcome = self._run_isolated(job) if self._mp is not None else self._run_here(job)
+            except Exception as exc:  # starting the child failed: still never take the worker down
+                outcome = ("crash", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            self._settle(job, outcome)
+
+    def _run_here(self, job: Job) -> tuple:
+        """The handler in this thread; a watchdog thread enforces the budget."""
+        handler = self.handlers[job.kind]
+        ended = threading.Event()
+
+        def watchdog():
+            while not ended.wait(0.05):
+                self._check_budget(job)
+
+        threading.Thread(target=watchdog, name="lab-budget", daemon=True).start()
+        try:
+            if isinstance(handler, str):
+                from lab.child import load
+                handler = load(handler)
+            return ("result", handler(job.config, JobContext(job)))
+        except Cancelled:
+            return ("cancelled",)
+        except LabError as exc:
+            return ("error", str(exc))
+        except Exception as exc:  # a failed job must never take the worker down
+            return ("crash", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        finally:
+            ended.set()
+
+    def _run_isolated(self, job: Job) -> tuple:
+        from lab import child
+        return child.run_isolated(self._mp, job, self.handlers[job.kind], lambda e: append_event(job, e),
+                                  lambda: self._check_budget(job), self.cancel_grace_s)
+
+    def _check_budget(self, job: Job) -> None:
+        """Past its budget, a running job is cancelled like a Stop press, and remembers why."""
+        if (job.budget_s is not None and not job.cancel_event.is_set()
+                and time.time() - job.started >= job.budget_s):
+            job.stopped_by_budget = True
+            job.cancel_event.set()
+
+    def _settle(self, job: Job, outcome: tuple) -> None:
+        """The job's end from the handler's outcome. A handler that returns after a cancel (a budget
+        or a Stop press) ends "cancelled" but keeps what it returned: the methods that finished."""
+        kind = outcome[0]
+        stopped = ("Stopped at its time budget of {:g} s; what finished is kept.".format(job.budget_s)
+                   if job.stopped_by_budget else "Stopped by the user.")
+        if kind == "result" and not job.cancel_event.is_set():
+            status, result, error = "done", outcome[1] or {}, None
+        elif kind in ("result", "cancelled"):
+            status, result, error = "cancelled", (outcome[1] or {}) if kind == "result" else None, stopped
+        elif kind == "error":
+            status, result, error = "failed", None, outcome[1]
+        elif kind == "crash":
+            append_event(job, {"t": round(time.time() - job.started, 3), "type": "log", "message": outcome[2]})
+            status, result, error = "failed", None, f"The job failed: {outcome[1]}"
+        else:  # "died": the child process ended without a word
+            status, result, error = "failed", None, outcome[1]
+        with self._cond:
+            self._finish(job, status, result, error)
 
     def _finish(self, job: Job, status: str, result: dict | None, error: str | None) -> None:
         """Called with self._cond held."""
