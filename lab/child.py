@@ -68,7 +68,11 @@ def child_main(target, config, job_id: str, started: float, env: dict, cwd: str,
     os.environ.clear()
     os.environ.update(env)  # the forkserver started with an older environment (tests change LAB_DATA_DIR)
     os.chdir(cwd)
-    sys.stdout = sys.stderr  # the Trainer prints log dicts; the CLI's stdout is for the result alone
+    # The Trainer prints log dicts and the tokenizers library draws progress bars on fd 1; the CLI's
+    # stdout is for the result alone.
+    sys.stdout.flush()
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
 
     class ChildContext(JobContext):
         def _deliver(self, event: dict) -> None:
