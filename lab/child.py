@@ -68,6 +68,9 @@ def child_main(target, config, job_id: str, started: float, env: dict, cwd: str,
     os.environ.clear()
     os.environ.update(env)  # the forkserver started with an older environment (tests change LAB_DATA_DIR)
     os.chdir(cwd)
+    # The job is the main process of its own work: transformers' seeded collators take any other
+    # process name for a DataLoader worker and refuse to seed (DataCollatorForLanguageModeling).
+    multiprocessing.current_process().name = "MainProcess"
     # The Trainer prints log dicts and the tokenizers library draws progress bars on fd 1; the CLI's
     # stdout is for the result alone.
     sys.stdout.flush()

@@ -15,7 +15,9 @@ def count(cfg, ctx):
         ctx.emit("step", step=step, loss=1.0 / step, pid=os.getpid())
         done = step
         time.sleep(cfg.get("pause", 0.0))
-    return {"steps": done, "pid": os.getpid(), "data_dir": os.environ.get("LAB_DATA_DIR")}
+    import multiprocessing
+    return {"steps": done, "pid": os.getpid(), "data_dir": os.environ.get("LAB_DATA_DIR"),
+            "process_name": multiprocessing.current_process().name}
 
 
 def strict_count(cfg, ctx):

@@ -46,6 +46,7 @@ def test_events_and_the_result_come_back_from_a_child(runner, data_dir):
     assert snap["result"]["steps"] == 5
     assert snap["result"]["pid"] != os.getpid()  # it really ran elsewhere
     assert snap["result"]["data_dir"] == str(data_dir)  # with this test's environment, not the forkserver's
+    assert snap["result"]["process_name"] == "MainProcess"  # seeded masking collators check it
     assert all(e["pid"] == snap["result"]["pid"] for e in steps_of(snap))
 
 
