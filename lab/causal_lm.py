@@ -183,10 +183,12 @@ def save_model(model, tokenizer, run_dir: Path, chat_template=None) -> dict:
     return paths
 
 
-def train_between_answers(trainer, tokenizer, heldout: list[dict], max_new_tokens: int, memory, ctx) -> dict | None:
+def train_between_answers(trainer, tokenizer, heldout: list[dict], max_new_tokens: int, memory, ctx) -> dict:
     """Answer the held-out prompts, train, answer them again: the before/after the page shows.
 
-    Emits an "answers" event for each phase; None when the job was stopped during training.
+    Emits an "answers" event for each phase. A job stopped during training skips the "after" answers
+    (a stop should end the job at once, and past its time budget it has no time left for them): its
+    answers event has phase "stopped", accuracy_after is None and "stopped" is True.
     """
     ctx.log(f"Answering {len(heldout)} held-out prompts before training…")
     before = generate_answers(trainer.model, tokenizer, heldout, max_new_tokens, ctx)
@@ -198,10 +200,12 @@ def train_between_answers(trainer, tokenizer, heldout: list[dict], max_new_token
     finally:
         memory.stop()  # a TensorMemory started before the model loaded; MemoryCallback stops it sooner
     if ctx.cancelled:
-        return None
+        rows = answer_rows(heldout, before, [""] * len(before))
+        ctx.emit("answers", phase="stopped", accuracy=accuracy_before, rows=rows)
+        return {"accuracy_before": accuracy_before, "accuracy_after": None, "answers": rows, "stopped": True}
     ctx.log("Answering the same held-out prompts after training…")
     after = generate_answers(trainer.model, tokenizer, heldout, max_new_tokens, ctx)
     accuracy_after = accuracy(after, heldout)
     rows = answer_rows(heldout, before, after)
     ctx.emit("answers", phase="after", accuracy=accuracy_after, accuracy_before=accuracy_before, rows=rows)
-    return {"accuracy_before": accuracy_before, "accuracy_after": accuracy_after, "answers": rows}
+    return {"accuracy_before": accuracy_before, "accuracy_after": accuracy_after, "answers": rows, "stopped": False}

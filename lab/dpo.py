@@ -82,8 +82,9 @@ def _dpo_job(cfg: DPORunConfig, ctx: JobContext, memory) -> dict:
     ctx.emit("preview", examples=len(rows["train"]), parameters=params, example=rows["train"][0])
 
     outcome = causal_lm.train_between_answers(trainer, tokenizer, rows["heldout"], cfg.max_new_tokens, memory, ctx)
-    if outcome is None:
-        return {}
+    if outcome["stopped"] and not callback.last_step:
+        return {}  # stopped before its first step: no training to keep
+    # stopped or not, the model (with LoRA, also its adapter) as trained so far is saved and offered
 
     ctx.log("Saving the tuned model…")
     paths = causal_lm.save_model(trainer.model, tokenizer, run_dir)
@@ -94,5 +95,6 @@ def _dpo_job(cfg: DPORunConfig, ctx: JobContext, memory) -> dict:
         "parameters": params, "peak_memory_bytes": memory.peak_bytes, "notices": notices, "beta": cfg.beta,
         "base_model": path, **paths,
         "models": [{"ref": f"run:{ctx.job_id}", "task": "text-generation",
-                    "label": f"{cfg.model} DPO {cfg.method}, {callback.last_step} steps ({ctx.job_id[:6]})"}],
+                    "label": f"{cfg.model} DPO {cfg.method}, {callback.last_step} steps"
+                             f"{' (stopped)' if outcome['stopped'] else ''} ({ctx.job_id[:6]})"}],
     }

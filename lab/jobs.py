@@ -4,6 +4,11 @@ Pages never wait on a job: they submit it with a quick handler, then poll `snaps
 from a timer and redraw from the events they have not seen. A job reports through `JobContext.emit`
 and stops when `JobContext.cancelled` turns true (the training callback checks it every step).
 
+With `isolate=True` (the app and the CLI) the worker thread runs each job in a child process
+(lab/child.py): training never holds the web server's GIL, and a crash or an out-of-memory kill
+fails that job only. Handlers are then "module:function" strings or module-level functions; the
+in-thread mode (the default) also takes lambdas, for tests.
+
     runner = Runner({"sleep": lambda cfg, ctx: {"slept": cfg["s"]}})
     job_id = runner.submit("browser-1", "sleep", {"s": 1})
     runner.snapshot(job_id)  # {"status": "queued" | "running" | "done", "events": [...], ...}
@@ -26,6 +31,7 @@ MAX_QUEUE = limits.MAX_QUEUE
 SAVE_EVERY_S = 5.0       # curve points reach the store this often, so a restart keeps the curve so far
 MAX_EVENTS_PER_JOB = 20_000
 FINISHED_KEPT = 200      # finished jobs kept in memory for late pollers; the store keeps them all
+CANCEL_GRACE_S = 30.0    # a child that ignores its cancel flag this long after it was set is killed
 ACTIVE = ("queued", "running")
 
 
@@ -42,10 +48,10 @@ class Job:
     events: list = field(default_factory=list)
     result: dict | None = None
     error: str | None = None
+    budget_s: float | None = None      # wall seconds the job may run; None: no limit
+    stopped_by_budget: bool = False    # the worker, not a person, set cancel_event
     cancel_event: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    budget_s: float | None = None   # the worker stops the job when it has run this long
-    over_budget: bool = False
     saved: int = 0                  # events[:saved] have had their curve points written to the store
 
 
@@ -68,16 +74,23 @@ class JobContext:
             raise Cancelled()
 
     def emit(self, type: str, **fields: Any) -> None:
-        event = {"t": round(time.time() - self.started, 3), "type": type, **fields}
-        with self._job.lock:
-            if len(self._job.events) < MAX_EVENTS_PER_JOB:
-                self._job.events.append(event)
+        self._deliver({"t": round(time.time() - self.started, 3), "type": type, **fields})
+
+    def _deliver(self, event: dict) -> None:
+        """Where events go: the job's list here; over the pipe to the parent in a child process."""
+        append_event(self._job, event)
 
     def log(self, message: str) -> None:
         self.emit("log", message=message)
 
 
-Handler = Callable[[Any, JobContext], dict]
+def append_event(job: Job, event: dict) -> None:
+    with job.lock:
+        if len(job.events) < MAX_EVENTS_PER_JOB:
+            job.events.append(event)
+
+
+Handler = Callable[[Any, JobContext], dict] | str  # a function, or "module:function"
 
 
 class Runner:
@@ -88,10 +101,17 @@ class Runner:
     """
 
     def __init__(self, handlers: dict[str, Handler], store=None,
-                 max_per_owner: int = MAX_JOBS_PER_OWNER, max_queue: int = MAX_QUEUE, check=None):
+                 max_per_owner: int = MAX_JOBS_PER_OWNER, max_queue: int = MAX_QUEUE, check=None,
+                 isolate: bool = False, preload: tuple[str, ...] = (), cancel_grace_s: float = CANCEL_GRACE_S):
         self.handlers = dict(handlers)
         self.store = store
         self.check = check
+        self.isolate = isolate
+        self.cancel_grace_s = cancel_grace_s
+        self._mp = None
+        if isolate:
+            from lab import child
+            self._mp = child.context(preload)
         self.max_per_owner = max_per_owner
         self.max_queue = max_queue
         self._jobs: dict[str, Job] = {}
@@ -192,6 +212,9 @@ class Runner:
 
     # --- the worker --------------------------------------------------------
     def _work(self) -> None:
+        if self._mp is not None:
+            from lab import child
+            child.warm(self._mp)  # the forkserver imports torch & co. while the queue is still empty
         while True:
             with self._cond:
                 while not self._queue and not self._stopping:
@@ -200,33 +223,79 @@ class Runner:
                     return
                 job = self._jobs[self._queue.popleft()]
                 job.status, job.started = "running", time.time()
-            ctx = JobContext(job)
-            ctx.emit("status", status="running")
+            JobContext(job).emit("status", status="running")
             try:
-                result = self.handlers[job.kind](job.config, ctx)
-                with self._cond:  # a stopped job that returned keeps what it finished
-                    self._finish(job, "cancelled" if ctx.cancelled else "done", result or {},
-                                 self._stop_reason(job) if ctx.cancelled else None)
-            except Cancelled:
-                with self._cond:
-                    self._finish(job, "cancelled", None, self._stop_reason(job))
-            except LabError as exc:
-                with self._cond:
-                    self._finish(job, "failed", None, str(exc))
-            except Exception as exc:  # a failed job must never take the worker down
-                ctx.emit("log", message=traceback.format_exc())
-                with self._cond:
-                    self._finish(job, "failed", None, f"The job failed: {type(exc).__name__}: {exc}")
+                outcome = self._run_isolated(job) if self._mp is not None else self._run_here(job)
+            except Exception as exc:  # starting the child failed: still never take the worker down
+                outcome = ("crash", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            self._settle(job, outcome)
+
+    def _run_here(self, job: Job) -> tuple:
+        """The handler in this thread; a watchdog thread enforces the budget."""
+        handler = self.handlers[job.kind]
+        ended = threading.Event()
+
+        def watchdog():
+            while not ended.wait(0.05):
+                self._check_budget(job)
+
+        threading.Thread(target=watchdog, name="lab-budget", daemon=True).start()
+        try:
+            if isinstance(handler, str):
+                from lab.child import load
+                handler = load(handler)
+            return ("result", handler(job.config, JobContext(job)))
+        except Cancelled as exc:  # its message, if any, says why nothing partial could be kept
+            return ("cancelled", str(exc))
+        except LabError as exc:
+            return ("error", str(exc))
+        except Exception as exc:  # a failed job must never take the worker down
+            return ("crash", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        finally:
+            ended.set()
+
+    def _run_isolated(self, job: Job) -> tuple:
+        from lab import child
+        return child.run_isolated(self._mp, job, self.handlers[job.kind], lambda e: append_event(job, e),
+                                  lambda: self._check_budget(job), self.cancel_grace_s)
+
+    def _check_budget(self, job: Job) -> None:
+        """Past its budget, a running job is cancelled like a Stop press, and remembers why."""
+        if (job.budget_s is not None and not job.cancel_event.is_set()
+                and time.time() - job.started >= job.budget_s):
+            job.stopped_by_budget = True
+            job.cancel_event.set()
+
+    def _settle(self, job: Job, outcome: tuple) -> None:
+        """The job's end from the handler's outcome. A handler that returns after a cancel (a budget
+        or a Stop press) ends "cancelled" but keeps what it returned: the methods that finished."""
+        kind = outcome[0]
+        if kind == "result" and not job.cancel_event.is_set():
+            status, result, error = "done", outcome[1] or {}, None
+        elif kind == "result":
+            status, result, error = "cancelled", outcome[1] or {}, self._stop_reason(job, bool(outcome[1]))
+        elif kind == "cancelled":
+            note = outcome[1] if len(outcome) > 1 else ""
+            status, result, error = "cancelled", None, self._stop_reason(job, False, note)
+        elif kind == "error":
+            status, result, error = "failed", None, outcome[1]
+        elif kind == "crash":
+            append_event(job, {"t": round(time.time() - job.started, 3), "type": "log", "message": outcome[2]})
+            status, result, error = "failed", None, f"The job failed: {outcome[1]}"
+        else:  # "died": the child process ended without a word
+            status, result, error = "failed", None, outcome[1]
+        with self._cond:
+            self._finish(job, status, result, error)
 
     @staticmethod
-    def _stop_reason(job: Job) -> str:
-        if job.over_budget:
-            return (f"Stopped at its time budget of {job.budget_s:.0f} s; what finished before is kept. "
-                    "Lower the steps or the batch size to fit.")
-        return "Stopped by the user; what finished before is kept."
+    def _stop_reason(job: Job, kept: bool = True, note: str = "") -> str:
+        why = f"Stopped at its time budget of {job.budget_s:g} s" if job.stopped_by_budget else "Stopped by the user"
+        text = f"{why}; " + ("what finished before is kept." if kept else "nothing had finished yet.")
+        text += f" {note}" if note else ""
+        return text + (" Lower the steps or the batch size to fit." if job.stopped_by_budget else "")
 
     def _watch(self) -> None:
-        """Every few seconds: write running jobs' new curve points, stop jobs past their time budget."""
+        """Every few seconds: write running jobs' new curve points (the budget is the worker's watchdog's)."""
         last_save = time.monotonic()
         while not self._stopping:
             time.sleep(0.5)
@@ -235,9 +304,6 @@ class Runner:
             save = self.store is not None and time.monotonic() - last_save >= SAVE_EVERY_S
             last_save = time.monotonic() if save else last_save
             for job in running:
-                if job.budget_s and job.started and time.time() - job.started > job.budget_s:
-                    job.over_budget = True
-                    job.cancel_event.set()
                 if save:
                     with job.lock:
                         new, job.saved = job.events[job.saved:], len(job.events)

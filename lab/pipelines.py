@@ -50,7 +50,7 @@ def lab_models(task: str, viewer: str | None, store=None) -> list[tuple[str, str
         from lab.store import get_store
         store = get_store()
     found = []
-    for run in store.list_runs(status="done", viewer=viewer):
+    for run in store.list_runs(status=("done", "cancelled"), viewer=viewer):  # a stopped run keeps its models
         for model in (run.get("result") or {}).get("models", []):
             if model.get("task") == task:
                 found.append((model.get("label") or model["ref"], model["ref"]))

@@ -252,13 +252,17 @@ def pretrain_job(cfg: PretrainConfig, ctx) -> dict:
             trainer.evaluate()
     finally:
         memory.stop()
-    if ctx.cancelled:
-        return {}
+    if ctx.cancelled and not events.last_step:
+        return {}  # stopped before its first step: no training to keep
+    # Stopped or not, the model as trained so far is saved and offered; a stopped run skips the final
+    # evaluation (a stop should be quick), so its last perplexity is the one measured at final_eval_step.
     model.save_pretrained(str(run_dir / "model"))
     tokenizer.save_pretrained(str(run_dir / "model"))
     what = "MiniLM, MLM continued" if cfg.init == "minilm" else f"BERT {shape.layers}×{shape.hidden}"
+    stopped = " (stopped)" if ctx.cancelled else ""
     ppl = [[e["step"], round(e["eval_perplexity"], 2)] for e in events.evals if "eval_perplexity" in e]
     return {
+        "stopped": ctx.cancelled, "final_eval_step": ppl[-1][0] if ppl else None,
         "params": actual, "vocab": len(tokenizer), "steps": events.last_step, "seconds": round(seconds, 2),
         "seconds_per_step": round(seconds / max(events.last_step, 1), 4), "peak_memory": memory.peak_bytes,
         "train_loss": [[s, round(v, 4)] for s, v in events.losses],
@@ -266,8 +270,8 @@ def pretrain_job(cfg: PretrainConfig, ctx) -> dict:
         "unigram_perplexity": round(unigram, 2), "train_blocks": len(train_blocks), "eval_blocks": len(eval_blocks),
         "tokenizer": tok_path, "model_path": str(run_dir / "model"),
         "models": [{"ref": f"run:{ctx.job_id}", "task": "fill-mask",
-                    "label": f"{what}, {events.last_step} MLM steps on {tokenization.corpus_label(cfg.corpus)} "
-                             f"({ctx.job_id[:6]})"}],
+                    "label": f"{what}, {events.last_step} MLM steps{stopped} on "
+                             f"{tokenization.corpus_label(cfg.corpus)} ({ctx.job_id[:6]})"}],
     }
 
 

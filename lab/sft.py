@@ -110,12 +110,14 @@ def _sft_job(cfg: SFTRunConfig, ctx: JobContext, memory) -> dict:
              examples=len(prepared), parameters=params)
 
     outcome = causal_lm.train_between_answers(trainer, tokenizer, rows["heldout"], cfg.max_new_tokens, memory, ctx)
-    if outcome is None:
-        return {}
+    if outcome["stopped"] and not callback.last_step:
+        return {}  # stopped before its first step: no training to keep
+    # stopped or not, the model (with LoRA, also its adapter) as trained so far is saved and offered
     train_seconds = callback.seconds_per_step * callback.last_step if callback.seconds_per_step else 0.0
 
     ctx.log("Saving the tuned model…")
     paths = causal_lm.save_model(trainer.model, tokenizer, run_dir, chat_template=original_template)
+    stopped = " (stopped)" if outcome["stopped"] else ""
     source = "tweets" if rows["name"] == "the built-in tweets" else rows["name"]
     return {
         "method": cfg.method, "steps": callback.last_step, "seconds": round(time.perf_counter() - started, 2),
@@ -125,6 +127,6 @@ def _sft_job(cfg: SFTRunConfig, ctx: JobContext, memory) -> dict:
         "parameters": params, "peak_memory_bytes": memory.peak_bytes, "notices": notices,
         "base_model": path, **paths,
         "models": [{"ref": f"run:{ctx.job_id}", "task": "text-generation",
-                    "label": f"SmolLM2 SFT {cfg.method}, {source}, {callback.last_step} steps ({ctx.job_id[:6]})"
-                    if cfg.model == "smollm2" else f"{cfg.model} SFT {cfg.method} ({ctx.job_id[:6]})"}],
+                    "label": f"SmolLM2 SFT {cfg.method}, {source}, {callback.last_step} steps{stopped} ({ctx.job_id[:6]})"
+                    if cfg.model == "smollm2" else f"{cfg.model} SFT {cfg.method}{stopped} ({ctx.job_id[:6]})"}],
     }

@@ -141,14 +141,15 @@ class Store:
                 run["curves"].setdefault(p["series"], []).append([p["x"], p["y"]])
         return run
 
-    def list_runs(self, kind: str | None = None, status: str | None = None, limit: int = 100,
+    def list_runs(self, kind: str | None = None, status: str | tuple | None = None, limit: int = 100,
                   viewer: str | None = None) -> list[dict]:
         """Newest first. With `viewer`, only the viewer's own runs and the runs shared with the class."""
         query, args = "SELECT * FROM runs WHERE 1=1", []
         if kind:
             query, args = query + " AND kind=?", args + [kind]
-        if status:
-            query, args = query + " AND status=?", args + [status]
+        if status:  # one status or several
+            statuses = [status] if isinstance(status, str) else list(status)
+            query, args = query + f" AND status IN ({','.join('?' * len(statuses))})", args + statuses
         if viewer is not None:
             query, args = query + " AND (owner=? OR shared=1)", args + [viewer]
         with self._connect() as db:

@@ -151,8 +151,9 @@ def tokenizer_job(cfg: TokenizerConfig, ctx) -> dict:
     ctx.log(f"Training a {cfg.vocab_size:,}-token vocabulary from {cfg.base} on {len(train_texts):,} texts")
 
     def on_batch(done, total):
-        if ctx.cancelled:
-            raise Cancelled()
+        if ctx.cancelled:  # the trainer learns from the whole corpus at once: half a corpus is no vocabulary
+            raise Cancelled("A vocabulary is learnt from the whole corpus at once, so a stopped tokenizer "
+                            "run keeps nothing; train it again with a smaller corpus to finish sooner.")
         ctx.emit("progress", done=done, total=total)
 
     started = time.perf_counter()
@@ -187,6 +188,6 @@ def tokenizer_runs(viewer: str | None = None) -> list[tuple[str, str]]:
     """(label, "run:<id>") of the finished tokenizer runs the viewer may use (theirs and shared), newest first."""
     from lab.store import get_store
 
-    runs = get_store().list_runs(kind="tokenizer", status="done", viewer=viewer)
+    runs = get_store().list_runs(kind="tokenizer", status=("done", "cancelled"), viewer=viewer)
     return [((r["result"] or {}).get("label") or r["id"][:8], f"run:{r['id']}") for r in runs
             if (sources.run_folder(r["id"]) / "tokenizer").is_dir()]

@@ -203,3 +203,50 @@ def test_the_cli_answers_with_one_sentence(data_dir, monkeypatch, capsys, argv, 
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith("error: ") and sentence in err and one_sentence(err[7:])
+
+
+PAGE_READERS = {  # every page-side function that takes a model or tokenizer reference, as its tab calls it
+    "lora shapes": lambda ref, viewer: __import__("lab.explain").explain.lora_shapes(ref, "query", 4, viewer=viewer),
+    "weight names": lambda ref, viewer: __import__("lab.explain").explain.weight_names(ref, viewer),
+    "nf4 block": lambda ref, viewer: __import__("lab.explain").explain.nf4_block(ref, viewer=viewer),
+    "parameter map": lambda ref, viewer: __import__("lab.explain").explain.parameter_map(ref, ["lora"], FT, viewer=viewer),
+    "pretrain description": lambda ref, viewer: _raise_error(__import__("lab.pretrain").pretrain.describe(
+        replace(PRE, tokenizer=ref), viewer)),
+    "masking preview": lambda ref, viewer: __import__("lab.pretrain").pretrain.preview_masking(
+        replace(PRE, tokenizer=ref), "a cat", viewer),
+    "tokenizer compare": lambda ref, viewer: __import__("lab.tokenization").tokenization.compare_sample(
+        ref[4:], "a cat", viewer=viewer),
+}
+
+
+def _raise_error(info: dict) -> dict:
+    if info["error"]:
+        raise LabError(info["error"])
+    return info
+
+
+@pytest.mark.parametrize("reader", list(PAGE_READERS))
+@pytest.mark.parametrize("viewer", ["alice", "", "forged"])
+def test_a_strangers_private_run_reads_like_a_missing_one_on_every_page(lab, reader, viewer):
+    from lab import owners
+    from lab.ui.common import owner_of
+
+    if viewer == "forged":  # what a page makes of a forged token: nobody
+        viewer = owner_of(owners.issue().split(".")[0] + "." + "0" * 64)
+    messages = []
+    for ref in (f"run:{STRANGER_RUN}", "run:" + "b" * 32):  # a stranger's private run, then a missing one
+        with pytest.raises(LabError) as refused:
+            PAGE_READERS[reader](ref, viewer)
+        messages.append(str(refused.value).replace(ref[4:], "ID"))
+        assert "There is no run" in messages[-1] and one_sentence(messages[-1]), messages[-1]
+    assert messages[0] == messages[1]  # the id tells nothing
+
+
+@pytest.mark.parametrize("reader", ["lora shapes", "weight names", "parameter map"])
+def test_the_owner_and_the_class_do_read_a_run_they_may(lab, reader):
+    runner, store, _ = lab
+    assert PAGE_READERS[reader](f"run:{STRANGER_RUN}", "stranger")  # the owner reads their own run's model
+    with pytest.raises(LabError, match="There is no run"):
+        PAGE_READERS[reader](f"run:{STRANGER_RUN}", "alice")
+    store.set_shared(STRANGER_RUN, True)  # once shared, the class reads it
+    assert PAGE_READERS[reader](f"run:{STRANGER_RUN}", "alice")

@@ -3,14 +3,18 @@
 A tab that trains calls `job_panel(...)` once: it adds a status line, a Stop button and a 0.5 s timer
 that follows a job (this browser's active job, else the run its watch link names, else the run the
 instructor pinned, else this browser's last one; never a stranger's by default) and redraws the tab's
-outputs from the job's events through the tab's own `render` function.
+outputs from the job's events through the tab's own `render` function, once per new event for all
+pages together (`Views`; docs/watching.md explains the whole path).
 
 The owner component holds a signed token (lab.owners); every handler turns it into the owner id
 with `owner_of`, so a forged or stale token owns nothing.
 """
 from __future__ import annotations
 
+import collections
 import html
+import itertools
+import threading
 from typing import Callable
 
 import gradio as gr
@@ -107,33 +111,107 @@ def status_text(snap: dict, owner: str) -> str:
     return f"**Failed**{whose}: {snap['error']}"
 
 
+class Views:
+    """One tab's rendered view of each job, computed once per (job, cursor, status) for every page.
+
+    Thirty pages ticking twice a second would otherwise each rebuild the same figures from the same
+    events. A frame holds the rendered values (figures already as plotly JSON, so gradio does not
+    encode them again for each page) and a version per output that changes only when that output
+    does: a page is sent just the outputs whose version it has not seen, and nothing when it is
+    up to date. A page that has seen nothing (a late joiner) gets every output, whole curves included.
+    """
+
+    KEPT = 8  # jobs whose frames are kept; pages follow the running job or one of the last few
+
+    def __init__(self, runner, render: Callable[[list, dict], list]):
+        self.runner, self.render = runner, render
+        self._frames: collections.OrderedDict[str, dict] = collections.OrderedDict()
+        self._locks: dict[str, threading.Lock] = collections.defaultdict(threading.Lock)
+        self._versions = itertools.count(1)
+        self._guard = threading.Lock()
+
+    def frame(self, job_id: str) -> dict | None:
+        """{"snap", "events", "values", "versions"} for the job as it is now; None if it is gone."""
+        with self._guard:
+            lock = self._locks[job_id]
+        with lock:  # one page renders, the others wait for and share its frame
+            with self._guard:
+                old = self._frames.get(job_id)
+            snap = self.runner.snapshot(job_id, old["snap"]["cursor"] if old else 0)
+            if snap is None:
+                return None
+            if old is not None and not snap["events"] and snap["status"] == old["snap"]["status"]:
+                return old
+            events = (old["events"] if old else []) + snap["events"]
+            snap = {**snap, "all_events": events}
+            values = [_encoded(v) for v in self.render(events, snap)]
+            versions = []
+            for i, value in enumerate(values):
+                if old is not None and _same(value, old["values"][i]):
+                    values[i] = old["values"][i]
+                    versions.append(old["versions"][i])
+                else:
+                    versions.append(next(self._versions))
+            frame = {"snap": snap, "events": events, "values": values, "versions": versions}
+            with self._guard:
+                self._frames[job_id] = frame
+                self._frames.move_to_end(job_id)
+                while len(self._frames) > self.KEPT:
+                    gone, _ = self._frames.popitem(last=False)
+                    self._locks.pop(gone, None)
+            return frame
+
+
+def _encoded(value):
+    """A plotly figure as gradio's PlotData (its JSON, made once); anything else as it is."""
+    if hasattr(value, "to_plotly_json"):
+        from gradio.components.plot import PlotData
+        return PlotData(type="plotly", plot=value.to_json())
+    return value
+
+
+def _same(a, b) -> bool:
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # values whose == is not a plain truth value (arrays)
+        return False
+
+
+def page_update(views: Views, kind: str, owner_id: str, state: dict | None, n_outputs: int,
+                watch: str | None = None) -> list:
+    """One page's tick: [its new state, status line, *outputs], gr.skip() for whatever it already has."""
+    nothing = [gr.skip()] * (2 + n_outputs)
+    job_id = follow(views.runner, owner_id, kind, watch)
+    frame = views.frame(job_id) if job_id is not None else None
+    if frame is None:
+        return nothing
+    snap = frame["snap"]
+    same_job = bool(state) and state.get("id") == job_id
+    seen = state["versions"] if same_job else [None] * n_outputs
+    if same_job and state["cursor"] == snap["cursor"] and state["status"] == snap["status"]:
+        return nothing  # most ticks: no new event since this page's last one
+    changed = [value if version != had else gr.skip()
+               for value, version, had in zip(frame["values"], frame["versions"], seen)]
+    state = {"id": job_id, "status": snap["status"], "cursor": snap["cursor"], "versions": frame["versions"]}
+    return [state, status_text(snap, owner_id), *changed]
+
+
 def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
               render: Callable[[list, dict], list]) -> dict:
     """Status line + Stop button + timer for one tab. `render(events, snap)` -> values for `outputs`."""
-    job_state = gr.State(None)  # {"id", "cursor", "events", "status"}
+    job_state = gr.State(None)  # {"id", "status", "cursor", "versions"}: what this page has been sent
     watch = PAGE["watch"] or gr.State(None)
     with gr.Row():
         status = gr.Markdown("No job yet.", elem_id=f"{kind}-status")
         stop = gr.Button("Stop", variant="stop", elem_id=f"{kind}-stop", scale=0, min_width=100)
     timer = gr.Timer(POLL_SECONDS, active=False)  # app.py turns it on while its tab is open
+    views = Views(runner, render)
 
     def tick(token, watched, state):
-        owner_id = owner_of(token)
-        job_id = follow(runner, owner_id, kind, watched)
-        if job_id is None:
-            return [gr.skip()] * (2 + len(outputs))
-        if state is None or state.get("id") != job_id:
-            state = {"id": job_id, "cursor": 0, "events": [], "status": None}
-        snap = runner.snapshot(job_id, state["cursor"])
-        if snap is None or (not snap["events"] and snap["status"] == state["status"]):
-            return [gr.skip()] * (2 + len(outputs))
-        state = {**state, "events": state["events"] + snap["events"], "cursor": snap["cursor"],
-                 "status": snap["status"]}
-        snap["all_events"] = state["events"]
-        return [state, status_text(snap, owner_id), *render(state["events"], snap)]
+        return page_update(views, kind, owner_of(token), state, len(outputs), watched)
 
     timer.tick(tick, [owner, watch, job_state], [job_state, status, *outputs], concurrency_limit=None,
-               show_progress="hidden", queue=False)
+               show_progress="hidden", queue=False, api_name=f"{kind}_tick")
 
     def stop_job(token, state):
         owner_id = owner_of(token)
@@ -147,7 +225,7 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
         return "**Stopping** at the end of this step…"
 
     stop.click(stop_job, [owner, job_state], status, queue=False)
-    return {"job_state": job_state, "status": status, "stop": stop, "timer": timer}
+    return {"job_state": job_state, "status": status, "stop": stop, "timer": timer, "views": views}
 
 
 def poll_only_the_open_tab(tabs: list[tuple]) -> None:

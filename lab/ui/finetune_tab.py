@@ -15,7 +15,7 @@ from lab.config import FINETUNE_METHODS, FinetuneConfig, help_text
 from lab.errors import LabError
 from lab.plots import (bar_figure, curve_figure, empty_figure, grouped_bar_figure, nf4_figure, parameter_map_figure,
                        spectrum_figure, stacked_bar_figure)
-from lab.ui.common import bars_html, job_panel, message_html, submit
+from lab.ui.common import bars_html, job_panel, message_html, owner_of, submit
 
 DEFAULTS = FinetuneConfig()
 TABLE_COLUMNS = ["method", "trainable", "all params", "trainable %", "predicted MB", "measured peak MB",
@@ -184,7 +184,8 @@ def build(runner, owner) -> dict:
         refused = submit(runner, owner_id, "finetune", cfg)
         return (message_html(refused), gr.skip()) if refused else ("", "**Queued**…")
 
-    go.click(start, [owner, methods, base, upload, steps, *settings], [note, panel["status"]], concurrency_limit=4)
+    go.click(start, [owner, methods, base, upload, steps, *settings], [note, panel["status"]], concurrency_limit=4,
+             api_name="compare")
 
     def try_models(state, text):
         from lab.finetune_models import try_it
@@ -200,10 +201,10 @@ def build(runner, owner) -> dict:
 
     try_go.click(try_models, [panel["job_state"], try_text], try_out, concurrency_limit=2)
 
-    def shapes(base_name, r, target_text):
+    def shapes(token, base_name, r, target_text):
         from lab.explain import lora_shapes
         try:
-            s = lora_shapes(base_name or "minilm", target_text, int(r))
+            s = lora_shapes(base_name or "minilm", target_text, int(r), viewer=owner_of(token))
         except LabError as exc:
             return message_html(str(exc))
         first = s["modules"][0]
@@ -214,13 +215,14 @@ def build(runner, owner) -> dict:
                 f"alpha/r = {s['scaling']:.2f}.</p>")
 
     for trigger in (rank.change, targets.submit):
-        trigger(shapes, [base, rank, targets], lora_out, queue=False)
+        trigger(shapes, [owner, base, rank, targets], lora_out, queue=False)
 
-    def nf4(base_name, weight_name, block_number):
+    def nf4(token, base_name, weight_name, block_number):
         from lab.explain import nf4_block, weight_names
         try:
-            b = nf4_block(base_name or "minilm", weight_name or "", int(block_number or 0))
-            names = weight_names(base_name or "minilm")
+            viewer = owner_of(token)  # a stranger's private run reads like a missing one
+            b = nf4_block(base_name or "minilm", weight_name or "", int(block_number or 0), viewer=viewer)
+            names = weight_names(base_name or "minilm", viewer)
         except LabError as exc:
             return gr.skip(), message_html(str(exc)), gr.skip()
         text = (f"absmax scale **{b['absmax']:.4f}**; round-trip error **{b['relative_error']:.1%}** (relative), "
@@ -228,15 +230,17 @@ def build(runner, owner) -> dict:
                 f"({b['bits_per_param_double_quant']:.3f} with double quantisation) instead of 32.")
         return nf4_figure(b), text, gr.update(choices=names, value=b["weight"])
 
-    nf4_go.click(nf4, [base, weight, block], [nf4_plot, nf4_text, weight], concurrency_limit=2)
+    nf4_go.click(nf4, [owner, base, weight, block], [nf4_plot, nf4_text, weight], concurrency_limit=2,
+                 api_name="nf4_block")
 
-    def parameter_map(base_name, methods_ticked, *values):
+    def parameter_map(token, base_name, methods_ticked, *values):
         from lab.explain import parameter_map as build_map
         try:
             cfg = make_config(methods_ticked, base_name, None, 1, *values)
-            return parameter_map_figure(build_map(base_name or "minilm", cfg.method_list(), cfg))
+            return parameter_map_figure(build_map(base_name or "minilm", cfg.method_list(), cfg,
+                                                  viewer=owner_of(token)))
         except LabError as exc:
             return empty_figure("Parameter map", str(exc))
 
-    map_go.click(parameter_map, [base, methods, *settings], map_plot, concurrency_limit=2)
+    map_go.click(parameter_map, [owner, base, methods, *settings], map_plot, concurrency_limit=2)
     return {"methods": methods, "base": base, "run": go, "table": table, "note": note, **panel}

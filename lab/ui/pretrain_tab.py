@@ -65,11 +65,12 @@ def render(events, snap):
     probe_html = bars_html([(t or "∅", p) for t, p in probe["predictions"]],
                            f"“{probe['sentence']}” at step {probe['step']}: top 5") if probe else gr.skip()
     summary = gr.skip()
-    if snap["status"] == "done" and snap.get("result"):
+    if snap["status"] in ("done", "cancelled") and snap.get("result"):  # a stopped run keeps its model
         r = snap["result"]
         verdict = "below" if r["final_eval_perplexity"] < r["unigram_perplexity"] else "not yet below"
+        stopped = f" before it was stopped (last evaluated at step {r['final_eval_step']})" if r.get("stopped") else ""
         summary = message_html(
-            f"{r['params']:,} parameters trained {r['steps']} steps in {r['seconds']:.0f} s; eval perplexity "
+            f"{r['params']:,} parameters trained {r['steps']} steps{stopped} in {r['seconds']:.0f} s; eval perplexity "
             f"{r['eval_perplexity'][0][1]:,.0f} → {r['final_eval_perplexity']:,.0f}, {verdict} the unigram "
             f"level {r['unigram_perplexity']:,.0f}. Saved as “{r['models'][0]['label']}”: pick it in the "
             "Pipeline tab (fill-mask) or as a base model for fine-tuning.", "ok")
@@ -143,5 +144,5 @@ def build(runner, owner) -> dict:
         return gr.update(choices=choices, value=choices[0][1])
 
     refresh.click(refreshed, owner, tokenizer, queue=False)
-    go.click(lambda *a: start(runner, *a), [owner, *fields], note, queue=False)
+    go.click(lambda *a: start(runner, *a), [owner, *fields], note, queue=False, api_name="pretrain")
     return {"init": init, "tokenizer": tokenizer, "train": go, "shape_info": shape_info, "preview": preview, **panel}

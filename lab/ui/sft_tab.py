@@ -42,7 +42,9 @@ def answers_html(event: dict | None, before_event: dict | None = None) -> str:
     before_acc = event.get("accuracy_before", event["accuracy"])
     after_acc = event["accuracy"] if event["phase"] == "after" else None
     head = (f'<div style="font-size:20px;font-weight:700;margin:8px 0">Held-out accuracy: {100 * before_acc:.1f}% before'
-            + (f' → {100 * after_acc:.1f}% after' if after_acc is not None else " → training…") + "</div>")
+            + (f' → {100 * after_acc:.1f}% after' if after_acc is not None else
+               " → not asked again: stopped before the end" if event["phase"] == "stopped" else " → training…")
+            + "</div>")
     out = [head, f'<table style="{TABLE}"><tr><th>held-out prompt</th><th>expected</th><th>before</th><th>after</th></tr>']
     for row in rows:
         def cell(text, ok, pending=False):
@@ -132,7 +134,8 @@ def build(runner, owner) -> dict:
                     loss = gr.Plot(empty_figure("Training loss"), label="Loss", elem_id="sft-loss")
             answers = gr.HTML(answers_html(None), elem_id="sft-answers")
             panel = job_panel(runner, "sft", owner, [mask, notices, loss, answers], render_sft)
-            go.click(start_sft, [owner, method, steps, batch, lr, held, upload], message, queue=False)
+            go.click(start_sft, [owner, method, steps, batch, lr, held, upload], message, queue=False,
+                     api_name="train_sft")
         with gr.Tab("Preference tuning (DPO)", id="dpo", elem_id="sft-sub-dpo"):
             with gr.Row():
                 with gr.Column(scale=1):
@@ -153,7 +156,8 @@ def build(runner, owner) -> dict:
                                          elem_id="dpo-margin")
             dpo_answers = gr.HTML(answers_html(None), elem_id="dpo-answers")
             dpo_panel = job_panel(runner, "dpo", owner, [dpo_notices, dpo_loss, margin, dpo_answers], render_dpo)
-            dpo_go.click(start_dpo, [owner, dpo_steps, beta, dpo_held, dpo_upload], dpo_message, queue=False)
+            dpo_go.click(start_dpo, [owner, dpo_steps, beta, dpo_held, dpo_upload], dpo_message, queue=False,
+                         api_name="train_dpo")
     return {"method": method, "steps": steps, "run": go, "mask": mask, "loss": loss, "answers": answers,
             "panel": panel, "dpo_run": dpo_go, "margin": margin, "dpo_panel": dpo_panel,
             "timers": [panel["timer"], dpo_panel["timer"]]}

@@ -111,6 +111,7 @@ def build(runner, owner) -> dict:
                                 elem_id="tok-sample")
     panel = job_panel(runner, "tokenizer", owner, outputs, render)
     kind.change(lambda k: (gr.update(visible=k == CORPORA[1]), gr.update(visible=k == CORPORA[2])), kind, [upload, hub])
-    go.click(lambda *a: start(runner, *a), [owner, base, vocab, kind, upload, hub, sample], note, queue=False)
+    go.click(lambda *a: start(runner, *a), [owner, base, vocab, kind, upload, hub, sample], note, queue=False,
+             api_name="train_tokenizer")
     sample.submit(retokenize, [owner, outputs[-1], sample], outputs[2])
     return {"base": base, "vocab": vocab, "train": go, "note": note, "summary": outputs[1], **panel}
