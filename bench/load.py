@@ -8,6 +8,16 @@ of the packaged MiniLM and watches it through one slow probe (a fine-tuning tab 
 For the first --alone steps nobody else is there; then N users (gradio_client, no rendering) each
 open the app, run a pipeline call, submit a short tokenizer job (refusals by the lab's limits count
 as clean) and poll the fine-tuning tab like an open page (every --poll s) until the training ends.
+The teacher is the instructor (LAB_ADMIN_TOKEN) and pins the run for the class, so every user's page
+follows it, as a class told to watch would (runs are private otherwise; an app without pins lets
+every page follow the class's running job anyway).
+
+A poll is the request a browser's timer sends: one POST to /gradio_api/run/<tick>, in the user's
+gradio session. By default (--poller http) all users' polls go out from one asyncio loop;
+`--poller gradio_client` makes each poll a gradio_client predict() from the user's own thread, which
+on this 2-core machine costs the load generator about four times the CPU the server spends
+answering (measured with ps: 1.27 cores against 0.27 at 30 users), so that mode measures the
+generator as much as the lab.
 Training s/step alone and with the watchers come from the run's own step timings (its history),
 so step_slowdown compares the two phases of the same run. Then the bench waits for the users' jobs.
 
@@ -17,6 +27,7 @@ whether the worker kept running jobs, s/step alone and watched; --json OUT write
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import re
 import threading
@@ -28,6 +39,69 @@ from served import ROOT, App, Endpoints, api_name, percentile
 
 REFUSAL = re.compile(r"lab-msg")  # a refusal comes back as the lab's one-sentence message box
 ENDED = ("done", "failed", "cancelled")
+ADMIN_TOKEN = "bench-instructor-" + uuid.uuid4().hex[:8]
+
+
+def pin_for_class(client, endpoints: Endpoints, owner: str, run_id: str) -> bool:
+    """The instructor pins the run for the class (lab's runs tab); False where the app has no pins."""
+    try:
+        pin = endpoints.find("click", "runs-pin")
+    except LookupError:
+        return False
+    values = endpoints.inputs(pin)
+    values[:3] = [owner, ADMIN_TOKEN, run_id]
+    note = client.predict(*values, api_name=api_name(pin))
+    return "Pinned" in str(note)
+
+
+class HttpPoller(threading.Thread):
+    """Every user's page timer: one POST per poll to the tick's /run/ route, all from one asyncio loop."""
+
+    def __init__(self, url: str, poll: float, stop: threading.Event, record):
+        super().__init__(daemon=True)
+        self.url, self.poll, self.stop, self.record = url.rstrip("/"), poll, stop, record
+        self.pages: list[tuple[str, dict]] = []  # (route, body) per user
+        self.lock = threading.Lock()
+
+    def add(self, session_hash: str, tick: dict, owner: str) -> None:
+        body = {"data": [owner] + [None] * (len(tick["inputs"]) - 1), "fn_index": tick["id"],
+                "session_hash": session_hash, "event_data": None, "trigger_id": None}
+        with self.lock:
+            self.pages.append((f"{self.url}/gradio_api/run{api_name(tick)}", body))
+
+    def run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        import httpx
+
+        async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=100)) as http:
+            tasks: dict[int, asyncio.Task] = {}
+            while not self.stop.is_set():
+                with self.lock:
+                    pages = list(self.pages)
+                for i, page in enumerate(pages):
+                    if i not in tasks:
+                        tasks[i] = asyncio.create_task(self._page(http, *page))
+                await asyncio.sleep(0.2)
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
+
+    async def _page(self, http, route: str, body: dict) -> None:
+        saw = False  # did this page ever get the training's status line (it follows the pinned run)?
+        while not self.stop.is_set():
+            started = time.perf_counter()
+            try:
+                answer = await http.post(route, json=body)
+                if answer.status_code != 200 or "data" not in answer.json():
+                    raise RuntimeError(f"HTTP {answer.status_code}: {answer.text[:200]}")
+                self.record("poll_seconds", time.perf_counter() - started)
+                if not saw and re.search(r"\*\*(Running|Done)\*\*", answer.text):
+                    saw = True
+                    self.record("pages_that_saw_the_run")
+            except Exception as exc:  # noqa: BLE001 - every failure is counted, none stops the bench
+                self.record("failed_requests")
+                self.record("errors", f"{type(exc).__name__}: {exc}")
+            await asyncio.sleep(max(0.0, self.poll - (time.perf_counter() - started)))
 
 
 def owner_for(client, endpoints: Endpoints) -> str:
@@ -50,9 +124,11 @@ def step_of(status: str) -> int:
 
 
 class User(threading.Thread):
-    def __init__(self, url: str, poll: float, stop: threading.Event, stats: dict, lock: threading.Lock):
+    def __init__(self, url: str, poll: float, stop: threading.Event, stats: dict, lock: threading.Lock,
+                 poller: HttpPoller | None = None):
         super().__init__(daemon=True)
         self.url, self.poll, self.stop, self.stats, self.lock = url, poll, stop, stats, lock
+        self.poller = poller
         self.polling = threading.Event()
 
     def record(self, key: str, value=1):
@@ -83,6 +159,10 @@ class User(threading.Thread):
             self.record("errors", f"{type(exc).__name__}: {exc}")
             self.polling.set()
             return
+        if self.poller is not None:  # its page's timer joins the shared loop; this thread is done
+            self.poller.add(client.session_hash, tick, owner)
+            self.polling.set()
+            return
         self.polling.set()
         while not self.stop.is_set():
             started = time.perf_counter()
@@ -106,7 +186,7 @@ def seconds_per_step(points: list[tuple[float, float]], first: int, last: int) -
 def run(args) -> dict:
     from gradio_client import Client
 
-    app = App(Path(args.app_dir))
+    app = App(Path(args.app_dir), env={"LAB_ADMIN_TOKEN": ADMIN_TOKEN})
     try:
         teacher = Client(app.url, verbose=False)
         endpoints = Endpoints(teacher.config)
@@ -119,16 +199,29 @@ def run(args) -> dict:
         values = endpoints.inputs(compare, finetune_methods=["full"], finetune_steps=total)
         values[0] = owner
         teacher.predict(*values, api_name=api_name(compare))
+        training_id = next(r["id"] for r in app.runs() if r["kind"] == "finetune")
+        pinned = pin_for_class(teacher, endpoints, owner, training_id)
         stats = {"poll_seconds": [], "pipeline_seconds": [], "submitted": 0, "refused": 0,
-                 "failed_requests": 0, "errors": []}
+                 "failed_requests": 0, "errors": [], "pages_that_saw_the_run": 0}
         lock, stop, users = threading.Lock(), threading.Event(), []
+
+        def record(key, value=1):
+            with lock:
+                if isinstance(stats[key], list):
+                    stats[key].append(value)
+                else:
+                    stats[key] += value
+
+        poller = HttpPoller(app.url, args.poll, stop, record) if args.poller == "http" else None
+        if poller is not None:
+            poller.start()
         switch, watched_from, status, deadline = None, None, "", time.time() + args.timeout
         while time.time() < deadline:
             status = status_line(teacher, owner, tick, status)
             step = step_of(status)
             if switch is None and step >= args.warmup + args.alone:
                 switch = step
-                users = [User(app.url, args.poll, stop, stats, lock) for _ in range(args.users)]
+                users = [User(app.url, args.poll, stop, stats, lock, poller) for _ in range(args.users)]
                 for user in users:
                     user.start()
                 for user in users:
@@ -141,6 +234,8 @@ def run(args) -> dict:
         stop.set()
         for user in users:
             user.join(30)
+        if poller is not None:
+            poller.join(30)
         runs = app.runs()
         training = next(r for r in runs if r["kind"] == "finetune")
         ends = time.time() + args.job_timeout
@@ -153,12 +248,13 @@ def run(args) -> dict:
         watched = seconds_per_step(points, (watched_from or 0) + 1, last) if watched_from else None
         jobs = [r for r in runs if r["kind"] == "tokenizer"]
         return {
-            "users": args.users, "app_dir": str(Path(args.app_dir).resolve()),
+            "users": args.users, "app_dir": str(Path(args.app_dir).resolve()), "poller": args.poller,
+            "pinned_for_class": pinned,
             "training_status": next(r for r in runs if r["id"] == training["id"])["status"],
             "steps": last, "alone_steps": [args.warmup, switch], "watched_steps": [watched_from, last],
             "seconds_per_step_alone": alone, "seconds_per_step_watched": watched,
             "step_slowdown": watched / alone if alone and watched else None,
-            "polls": len(stats["poll_seconds"]),
+            "polls": len(stats["poll_seconds"]), "pages_that_saw_the_run": stats["pages_that_saw_the_run"],
             "p50_poll_seconds": percentile(stats["poll_seconds"], 50),
             "p95_poll_seconds": percentile(stats["poll_seconds"], 95),
             "p50_pipeline_seconds": percentile(stats["pipeline_seconds"], 50),
@@ -185,6 +281,9 @@ def main() -> None:
     parser.add_argument("--probe", type=float, default=2.0, help="Seconds between the teacher's polls.")
     parser.add_argument("--timeout", type=float, default=1800, help="Give up on the training after this long.")
     parser.add_argument("--job-timeout", type=float, default=600, help="Wait this long for the users' jobs.")
+    parser.add_argument("--poller", choices=("http", "gradio_client"), default="http",
+                        help="How users poll: one POST per poll like a browser's timer, from one asyncio loop "
+                             "(http), or a gradio_client predict() per poll from each user's thread.")
     parser.add_argument("--json", dest="json_out")
     args = parser.parse_args()
     result = run(args)

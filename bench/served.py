@@ -38,7 +38,7 @@ def percentile(values: list[float], q: float) -> float | None:
 class App:
     """app.py of `app_dir` in a subprocess on a free loopback port, with its own data folder."""
 
-    def __init__(self, app_dir: Path, models: Path | None = None):
+    def __init__(self, app_dir: Path, models: Path | None = None, env: dict | None = None):
         self.app_dir = Path(app_dir).resolve()
         self.data = Path(tempfile.mkdtemp(prefix="lab-bench-"))
         models = models or Path(os.environ.get("LAB_TEST_CACHE", ROOT / "lab_data")).resolve() / "models"
@@ -47,7 +47,8 @@ class App:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         env = {**os.environ, "LAB_DATA_DIR": str(self.data), "GRADIO_SERVER_PORT": str(self.port),
-               "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+               "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1",
+               **(env or {})}
         self.log = open(self.data / "app.log", "w")
         self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=self.app_dir, env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT)

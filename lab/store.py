@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS points (
 CREATE INDEX IF NOT EXISTS points_run ON points (run_id);
 CREATE TABLE IF NOT EXISTS pins (kind TEXT PRIMARY KEY, run_id TEXT NOT NULL);
 """
+PINS_FRESH_S = 1.0  # another process (the CLI) pinning shows on the pages within this long
 CURVE_EVENTS = ("step", "eval")
 INTERRUPTED = "The app restarted during this run; the curves up to then are kept."
 
@@ -162,6 +163,7 @@ class Store:
 
     def pin(self, kind: str, run_id: str | None) -> None:
         """The run the whole class watches on a tab (None unpins); a pinned run is shared too."""
+        self._pins = None
         with self._lock, self._connect() as db:
             db.execute("DELETE FROM pins WHERE kind=?", (kind,))
             if run_id:
@@ -169,8 +171,15 @@ class Store:
                 db.execute("UPDATE runs SET shared=1 WHERE id=?", (run_id,))
 
     def pins(self) -> dict[str, str]:
+        """Every page's tick asks this (a page with no job of its own follows the pin): kept for
+        PINS_FRESH_S, so thirty pages polling twice a second do not each open the database."""
+        cached = getattr(self, "_pins", None)
+        if cached is not None and time.monotonic() - cached[0] < PINS_FRESH_S:
+            return dict(cached[1])
         with self._connect() as db:
-            return {r["kind"]: r["run_id"] for r in db.execute("SELECT kind, run_id FROM pins")}
+            pins = {r["kind"]: r["run_id"] for r in db.execute("SELECT kind, run_id FROM pins")}
+        self._pins = (time.monotonic(), pins)
+        return dict(pins)
 
     def delete_run(self, run_id: str) -> None:
         """The row, its curves, its pin, its folder and its zip."""
@@ -178,6 +187,7 @@ class Store:
         with self._lock, self._connect() as db:
             db.execute("DELETE FROM points WHERE run_id=?", (run_id,))
             db.execute("DELETE FROM pins WHERE run_id=?", (run_id,))
+            self._pins = None
             db.execute("DELETE FROM runs WHERE id=?", (run_id,))
         shutil.rmtree(run_folder(run_id), ignore_errors=True)
         (self.root / "downloads" / f"{run_id}.zip").unlink(missing_ok=True)
