@@ -5,24 +5,26 @@
 
 The app (app.py of --app-dir) runs on loopback; one headless Chromium page (Playwright, /usr/bin/chromium)
 opens the fine-tuning tab. The bench trains two short full fine-tunings of MiniLM one after the other:
-the first with no one else watching, the second with N simulated watchers (gradio_client polling the
-tab's timer like open pages). For every step:
-  - event time: when the Trainer's log line for that step reaches the app's output. The Trainer writes
-    it in the same on_log call that emits the step event (just after it), so it stands for the event;
-    the bench reads the output as it grows, every 5 ms.
+the first with no one else watching, the second with N simulated watchers (pages polling the tab's
+timer as a browser does: bench/load.py's HttpPoller). The teacher is the instructor and pins each run
+for the class, so the Chromium page and the watchers (none has a job of its own) all follow it.
+For every step:
+  - event time: the wall-clock time the step event carries (`wall`, stamped by the training callback
+    as it emits the event), read back from the run's history;
   - drawn time: when the page's loss-vs-step plot first holds that step's point (the page checks
-    its plot every 10 ms).
+    its plot every 10 ms). Both clocks are this machine's.
 Prints p50/p95/max of drawn - event for each phase; --json OUT writes them and the raw latencies.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import threading
 import time
+import uuid
 from pathlib import Path
 
+from load import ADMIN_TOKEN, HttpPoller, owner_for, pin_for_class
 from served import ROOT, App, Endpoints, api_name, percentile
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -36,63 +38,22 @@ RECORDER = """() => {
     for (const t of p.data) for (const x of (t.x || [])) if (!(x in seen)) seen[x] = Date.now() / 1000;
   }, 10);
 }"""
-STEP_LINE = re.compile(r"^\{'loss':")
-
-
-class LogTail(threading.Thread):
-    """Stamps each Trainer step line of the app's output as it appears: steps[job] = [time of step 1, ...]."""
-
-    def __init__(self, path: Path):
-        super().__init__(daemon=True)
-        self.path, self.steps, self.stop = path, [[]], threading.Event()
-
-    def run(self):
-        with open(self.path, errors="replace") as handle:
-            buffer = ""
-            while not self.stop.is_set():
-                chunk = handle.read()
-                if not chunk:
-                    time.sleep(0.005)
-                    continue
-                now = time.time()
-                buffer += chunk
-                *lines, buffer = buffer.split("\n")
-                for line in lines:
-                    if STEP_LINE.match(line):
-                        self.steps[-1].append(now)
-                    elif "'train_runtime'" in line:
-                        self.steps.append([])
-
-
-def watcher(url: str, poll: float, stop: threading.Event, failures: list) -> None:
-    from gradio_client import Client
-    try:
-        client = Client(url, verbose=False)
-        endpoints = Endpoints(client.config)
-        tick = endpoints.find("tick", "finetune-status", where="outputs")
-        owner = f"watcher-{threading.get_ident()}"
-        while not stop.is_set():
-            started = time.perf_counter()
-            client.predict(owner, api_name=api_name(tick))
-            stop.wait(max(0.0, poll - (time.perf_counter() - started)))
-    except Exception as exc:  # noqa: BLE001 - counted, and the bench goes on
-        failures.append(f"{type(exc).__name__}: {exc}")
 
 
 def run(args) -> dict:
     from gradio_client import Client
     from playwright.sync_api import sync_playwright
 
-    app = App(Path(args.app_dir))
-    tail = LogTail(app.data / "app.log")
-    tail.start()
+    app = App(Path(args.app_dir), env={"LAB_ADMIN_TOKEN": ADMIN_TOKEN})
     result = {"app_dir": str(Path(args.app_dir).resolve()), "steps": args.steps, "phases": []}
     try:
         teacher = Client(app.url, verbose=False)
         endpoints = Endpoints(teacher.config)
         compare = endpoints.find("click", "finetune-run")
         values = endpoints.inputs(compare, finetune_methods=["full"], finetune_steps=args.steps)
-        values[0] = "bench-teacher"
+        owner = owner_for(teacher, endpoints)
+        values[0] = owner
+        tick = endpoints.find("tick", "finetune-status", where="outputs")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -102,11 +63,19 @@ def run(args) -> dict:
             page.evaluate(RECORDER)
             for phase, watchers in enumerate((0, args.watchers)):
                 stop, failures = threading.Event(), []
-                threads = [threading.Thread(target=watcher, args=(app.url, args.poll, stop, failures), daemon=True)
-                           for _ in range(watchers)]
-                for thread in threads:
-                    thread.start()
+
+                def record(key, value=1):
+                    if key == "errors":
+                        failures.append(value)
+
+                poller = HttpPoller(app.url, args.poll, stop, record)
+                for _ in range(watchers):
+                    poller.add(uuid.uuid4().hex, tick, "")  # a page with no job of its own: it follows the pin
+                before = {r["id"] for r in app.runs()}
                 teacher.predict(*values, api_name=api_name(compare))
+                run_id = next(r["id"] for r in app.runs() if r["id"] not in before)
+                pin_for_class(teacher, endpoints, owner, run_id)
+                poller.start()
                 # the page turns to the new (queued) job and clears its curve before any step is drawn
                 page.wait_for_function("() => { const p = document.querySelector("
                                        "'#finetune-loss-step .js-plotly-plot'); return p && !(p.data || []).length; }")
@@ -114,12 +83,14 @@ def run(args) -> dict:
                 page.locator("#finetune-status").filter(has_text="Done").wait_for(timeout=args.timeout * 1000)
                 time.sleep(1.0)  # the last point's draw
                 stop.set()
-                for thread in threads:
-                    thread.join(30)
+                poller.join(30)
                 drawn = page.evaluate(f"() => window.__drawn[{phase}] || {{}}")
-                events = tail.steps[phase] if phase < len(tail.steps) else []
-                latencies = [drawn[str(step)] - events[step - 1] for step in range(1, len(events) + 1)
-                             if str(step) in drawn]
+                ended = time.time() + 30
+                while time.time() < ended and not app.points(run_id, "full/step/wall"):
+                    time.sleep(0.5)  # the run's points reach its history as it finishes
+                events = dict(app.points(run_id, "full/step/wall"))
+                latencies = [drawn[str(int(step))] - wall for step, wall in sorted(events.items())
+                             if str(int(step)) in drawn]
                 result["phases"].append({
                     "watchers": watchers, "steps_logged": len(events), "steps_drawn": len(drawn),
                     "p50_seconds": percentile(latencies, 50), "p95_seconds": percentile(latencies, 95),
@@ -127,7 +98,6 @@ def run(args) -> dict:
                     "errors": failures[:5], "latencies": [round(x, 3) for x in latencies]})
             browser.close()
     finally:
-        tail.stop.set()
         app.stop()
     return result
 

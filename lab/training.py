@@ -101,7 +101,8 @@ class EventCallback(TrainerCallback):
             event = {"step": step, "loss": float(logs["loss"]), "lr": float(logs.get("learning_rate", 0.0)),
                      "seconds": round(elapsed, 3), "seconds_per_step": round(per_step, 4),
                      "eta": round(per_step * max(state.max_steps - step, 0), 1),
-                     "max_steps": state.max_steps}
+                     "max_steps": state.max_steps,
+                     "wall": round(time.time(), 3)}  # when it happened: bench/streaming.py times pages from it
             if self.memory is not None:
                 event["memory"] = self.memory.current()
             self.losses.append([step, event["loss"]])
