@@ -1,82 +1,69 @@
-"""Seconds from launching app.py to its first HTTP 200, and to the first answer of a pipeline call.
+"""Seconds from launching app.py to its first HTTP 200, and to the first answers of two pipeline calls,
+from a cold and from a warm start.
 
-    .venv/bin/python bench/startup.py [--runs 3]
+    .venv/bin/python bench/startup.py [--runs 3] [--json startup.json]
 
-Each run starts a fresh app process on a free port with its own empty data folder, except that the
-converted SmolLM2 folder is reused (as it is after the first start of a real install).
+cold: a new install's first start: an empty data folder, so SmolLM2 is converted from its GGUF
+      during the first text-generation call, and no run history exists yet.
+warm: started again with SmolLM2 already converted (what every later start of an install sees).
+Each run starts a fresh app process on a free port (bench/served.py); the pipeline endpoint is found
+by the elem_id of its button, its inputs filled from the page's defaults.
 """
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import socket
+import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from served import App, Endpoints, api_name
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def one_run(models: Path) -> dict:
+def one_start(app_dir: Path, models: Path) -> dict:
     from gradio_client import Client
 
-    data = Path(tempfile.mkdtemp(prefix="lab-bench-"))
-    (data / "models").symlink_to(models, target_is_directory=True)
-    port = free_port()
-    env = {**os.environ, "LAB_DATA_DIR": str(data), "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
+    started = time.perf_counter()
+    app = App(app_dir, models=models)  # returns at the first HTTP 200
     try:
-        while True:
-            try:
-                if urllib.request.urlopen(url, timeout=1).status == 200:
-                    break
-            except OSError:
-                if proc.poll() is not None or time.perf_counter() - start > 180:
-                    raise RuntimeError("app.py did not start")
-                time.sleep(0.05)
-        http_s = time.perf_counter() - start
-        client = Client(url, verbose=False)
-        client.predict("sentence-similarity", "minilm", "I love this car.", "I like this vehicle.", 64, 0.0,
-                       api_name="/pipeline")
-        answer_s = time.perf_counter() - start
-        client.predict("text-generation", "smollm2", "Say hello.", "", 16, 0.0, api_name="/pipeline")
-        generation_s = time.perf_counter() - start
+        http_s = time.perf_counter() - started
+        client = Client(app.url, verbose=False)
+        endpoints = Endpoints(client.config)
+        pipeline = endpoints.find("click", "pipeline-run")
+        times = {"http_200_s": http_s}
+        for name, task, model, text, text2 in (
+                ("first_similarity_s", "sentence-similarity", "minilm", "I love this car.", "I like this vehicle."),
+                ("first_generation_s", "text-generation", "smollm2", "Say hello.", "")):
+            values = endpoints.inputs(pipeline, pipeline_task=task, pipeline_model=model, pipeline_text=text,
+                                      pipeline_text2=text2)
+            client.predict(*values, api_name=api_name(pipeline))
+            times[name] = time.perf_counter() - started
+        return times
     finally:
-        proc.terminate()
-        proc.wait(10)
-        shutil.rmtree(data, ignore_errors=True)
-    return {"http_200_s": http_s, "first_similarity_s": answer_s, "first_generation_s": generation_s}
+        app.stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--app-dir", default=str(Path(__file__).resolve().parents[1]))
+    parser.add_argument("--json", dest="json_out")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    from lab import resources
-
-    resources.smollm2_path()  # convert once, outside the timed runs
-    models = resources.data_dir() / "models"
-    rows = [one_run(models) for _ in range(args.runs)]
-    for key in rows[0]:
-        values = [r[key] for r in rows]
-        print(f"{key:>22}: median {statistics.median(values):6.2f} s  (runs: "
-              + ", ".join(f"{v:.2f}" for v in values) + ")")
+    result = {"cold": [], "warm": []}
+    for _ in range(args.runs):
+        models = Path(tempfile.mkdtemp(prefix="lab-bench-models-"))  # empty: this start converts SmolLM2
+        result["cold"].append(one_start(Path(args.app_dir), models))
+        result["warm"].append(one_start(Path(args.app_dir), models))
+    summary = {}
+    for kind, rows in result.items():
+        for key in rows[0]:
+            values = [r[key] for r in rows]
+            summary[f"{kind}_{key}"] = statistics.median(values)
+            print(f"{kind} {key:>20}: median {statistics.median(values):6.2f} s  (runs: "
+                  + ", ".join(f"{v:.2f}" for v in values) + ")")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps({"median": summary, "runs": result}, indent=2))
 
 
 if __name__ == "__main__":
