@@ -79,7 +79,8 @@ class PretrainConfig:
 
 
 # --- fine-tuning comparison tab (issue 4) --------------------------------------------------------
-FINETUNE_METHODS = ("full", "head", "selective", "adapter", "lora", "lora_scratch", "qlora", "prompt")
+FINETUNE_METHODS = ("full", "head", "selective", "adapter", "lora", "lora_scratch", "qlora", "dora", "adalora",
+                    "prompt")
 FINETUNE_DEFAULT_METHODS = "full,head,lora,qlora"
 FINETUNE_MAX_STEPS = 2000
 

@@ -85,7 +85,7 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
                              per_device_eval_batch_size=64, label_names=["labels"], remove_unused_columns=False)
         trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
                           data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics,
-                          callbacks=[callback])
+                          callbacks=[callback, *registry.callbacks(name, model, ctx)])
         with memory:
             trainer.train()
         train_seconds = time.perf_counter() - started
