@@ -243,3 +243,13 @@ def test_unknown_base_gets_a_sentence(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(LabError, match="needs the Hugging Face Hub"):
         make_plan(FinetuneConfig(base="someone/some-model"))
+
+
+def test_rank_figure_draws_one_line_per_layer():
+    from lab.teaching_plots import rank_figure
+
+    events = [{"type": "rank", "step": s, "layers": ["L0.query", "L0.value"], "ranks": [6 - s, 6]} for s in (1, 2, 3)]
+    fig = rank_figure(events, "Rank per layer")
+    assert [t.name for t in fig.data] == ["L0.query", "L0.value"]
+    assert list(fig.data[0].y) == [5, 4, 3] and list(fig.data[0].x) == [1, 2, 3]
+    assert not rank_figure([], "Rank per layer").data  # nothing yet: the empty figure's note
