@@ -1,0 +1,108 @@
+"""Two languages for every page: gradio's gr.I18n in the browser, the same tables on the server.
+
+Static text (labels, help, Markdown, buttons, choices, tab names) is an I18nData key, `_("...")`;
+gradio translates it in the browser from the page's language (the browser's, or the one picked in
+gradio's Settings panel, footer link "Settings" → Language). The key is the English text itself
+(gettext's way): English needs no second copy and the code reads as the page does. Long texts
+(concept panels) use short named keys, defined in both tables.
+
+Gradio only translates a value that is one key as a whole; a plotly title, a table header or an
+HTML block built by a handler is not. Handlers therefore take the page's language as their last
+input: `LANG_JS` swaps that input for `document.documentElement.lang` (which gradio keeps set to the
+language shown) as the event fires, and `t(lang, key, **values)` formats the string on the server
+from the same tables.
+"""
+from __future__ import annotations
+
+import gradio as gr
+
+from lab.ui.locales import en, ko
+
+LANGUAGES = ("en", "ko")
+ENGLISH: dict[str, str] = en.STRINGS
+KOREAN: dict[str, str] = ko.STRINGS
+# the page's language, written into the last input of an event before it reaches the server
+LANG_JS = ("(...args) => { args[args.length - 1] = document.documentElement.lang || navigator.language || 'en'; "
+           "return args; }")
+
+
+def english(key: str) -> str:
+    return ENGLISH.get(key, key)
+
+
+def table(lang: str) -> dict[str, str]:
+    """The full table gradio gets for a language: every key, English keys standing for themselves."""
+    if lang == "en":
+        return {key: english(key) for key in KOREAN.keys() | ENGLISH.keys()}
+    return dict(KOREAN)
+
+
+I18N = gr.I18n(en=table("en"), ko=table("ko"))
+
+
+def _(key: str) -> gr.i18n.I18nData:
+    """A static string for a component; the browser shows it in the page's language."""
+    return I18N(key)
+
+
+def language(code: str | None) -> str:
+    """'ko-KR', 'ko' -> 'ko'; anything else -> 'en'."""
+    return "ko" if (code or "").lower().startswith("ko") else "en"
+
+
+def t(lang: str | None, key: str, **values) -> str:
+    """A string built on the server (a message, a chart title) in the page's language."""
+    text = KOREAN.get(key) if language(lang) == "ko" else None
+    text = text if text is not None else english(key)
+    return text.format(**values) if values else text
+
+
+def lang_box() -> gr.Textbox:
+    """The hidden input that carries the page's language into a handler (filled by LANG_JS)."""
+    return gr.Textbox("en", visible=False)
+
+
+# component attributes gradio translates in the browser (checked in gradio 6.31's frontend)
+TEXT_ATTRIBUTES = ("label", "info", "placeholder")
+VALUE_TEXT = ("Markdown", "Button", "HTML")  # components whose value is text a reader sees
+
+
+def _is_text(value) -> bool:
+    return isinstance(value, str) and value.strip() != "" and "__i18n__" not in value
+
+
+def visible_strings(blocks) -> list[tuple[object, str, str]]:
+    """(component, attribute, text) for every plain user-visible string left in the built page."""
+    found = []
+    for block in blocks.blocks.values():
+        kind = type(block).__name__
+        for attr in TEXT_ATTRIBUTES:
+            if _is_text(getattr(block, attr, None)):
+                found.append((block, attr, getattr(block, attr)))
+        if kind in VALUE_TEXT and _is_text(getattr(block, "value", None)):
+            found.append((block, "value", block.value))
+        for i, choice in enumerate(getattr(block, "choices", None) or []):
+            display = choice[0] if isinstance(choice, (list, tuple)) else choice
+            if _is_text(display):
+                found.append((block, f"choices[{i}]", display))
+    return found
+
+
+def translate_page(blocks) -> list[str]:
+    """Turn every plain string of the built page into its I18n key, so the browser translates it.
+
+    The tab modules write English; this pass, run once by app.py, makes the whole page bilingual
+    without a translation call at every label. Returns the strings that have no Korean (the test
+    requires none)."""
+    missing = []
+    for block, attr, text in visible_strings(blocks):
+        if text not in KOREAN:
+            missing.append(text)
+            continue
+        if attr.startswith("choices["):
+            i = int(attr[8:-1])
+            choice = block.choices[i]
+            block.choices[i] = (_(text), choice[1]) if isinstance(choice, (list, tuple)) else (_(text), choice)
+        else:
+            setattr(block, attr, _(text))
+    return missing
