@@ -37,8 +37,10 @@ TAB_CODE = {  # tab -> [(file under lab/, names)]
 @functools.lru_cache(maxsize=32)
 def _definitions(relative: str) -> dict[str, str]:
     source = (ROOT / relative).read_text()
-    tree = ast.parse(source)
-    return {node.name: ast.get_source_segment(source, node) for node in tree.body
+    lines = source.splitlines()
+    # whole lines, so a comment at the end of the last line stays (get_source_segment would cut it)
+    return {node.name: "\n".join(lines[node.lineno - 1 - len(node.decorator_list):node.end_lineno])
+            for node in ast.parse(source).body
             if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
 
 

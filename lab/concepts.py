@@ -44,3 +44,23 @@ TEXTBOOK = {
                  "block_size": 512, "dropout": 0.1, "learning_rate": 1e-4, "warmup_steps": 100, "batch_size": 32},
     "sft": {"learning_rate": 2e-4},
 }
+
+
+def outcome(tab: str, result: dict) -> str | None:
+    """The answer the finished run gives to the tab's question (one of its choices, or a method id)."""
+    if not result:
+        return None
+    if tab == "tokenizer":
+        ratio = result["tokens_per_text_new"] / result["tokens_per_text_old"]
+        return "Fewer tokens" if ratio < 0.97 else "More tokens" if ratio > 1.03 else "About the same"
+    if tab == "pretrain":
+        final = result.get("final_eval_perplexity")
+        return None if final is None else "Below" if final < result["unigram_perplexity"] else "Above"
+    if tab == "finetune":
+        methods = result.get("methods") or {}
+        scored = {name: r["accuracy"] for name, r in methods.items() if r.get("accuracy") is not None}
+        return max(scored, key=scored.get) if scored else None
+    if tab == "sft":
+        before, after = result["accuracy_before"], result["accuracy_after"]
+        return "It will rise" if after > before else "It will fall" if after < before else "It will stay"
+    return None
