@@ -14,6 +14,7 @@ import gradio as gr
 
 from lab.errors import LabError
 from lab.jobs import ACTIVE
+from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
 
 POLL_SECONDS = 0.5
 CHIP_COLORS = ["#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa"]
@@ -67,24 +68,28 @@ def follow(runner, owner: str, kind: str) -> str | None:
 
 
 def status_text(snap: dict, owner: str) -> str:
-    whose = "" if snap["owner"] == owner else " (started by someone else in the class)"
+    whose = "" if snap["owner"] == owner else tr(" (started by someone else in the class)")
     status = snap["status"]
     if status == "queued":
-        return f"**Queued**, position {snap['position']}{whose}. The lab runs one job at a time."
+        return tr("**Queued**, position {position}{whose}. The lab runs one job at a time.",
+                  position=snap["position"], whose=whose)
     if status == "running":
         step = next((e for e in reversed(snap.get("all_events", [])) if e.get("type") == "step"), None)
         if step:
             method = f" {step['method']}:" if "method" in step else ""
-            return (f"**Running**{whose}:{method} step {step['step']}/{step.get('max_steps', '?')}, "
-                    f"{step.get('seconds_per_step', 0):.2f} s/step, about {step.get('eta', 0):.0f} s left.")
+            return tr("**Running**{whose}:{method} step {step}/{max_steps}, {per_step:.2f} s/step, "
+                      "about {eta:.0f} s left.", whose=whose, method=method, step=step["step"],
+                      max_steps=step.get("max_steps", "?"), per_step=step.get("seconds_per_step", 0),
+                      eta=step.get("eta", 0))
         last_log = next((e for e in reversed(snap.get("all_events", [])) if e.get("type") == "log"), None)
-        return f"**Running**{whose}: {last_log['message'] if last_log else 'starting'}."
+        return tr("**Running**{whose}: {what}.", whose=whose,
+                  what=tr(last_log["message"]) if last_log else tr("starting"))
     took = (snap["finished"] or 0) - (snap["started"] or snap["created"])
     if status == "done":
-        return f"**Done** in {took:.1f} s{whose}."
+        return tr("**Done** in {took:.1f} s{whose}.", took=took, whose=whose)
     if status == "cancelled":
-        return f"**Stopped**{whose}."
-    return f"**Failed**{whose}: {snap['error']}"
+        return tr("**Stopped**{whose}.", whose=whose)
+    return tr("**Failed**{whose}: {error}", whose=whose, error=snap["error"])
 
 
 def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
@@ -95,6 +100,7 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
         status = gr.Markdown("No job yet.", elem_id=f"{kind}-status")
         stop = gr.Button("Stop", variant="stop", elem_id=f"{kind}-stop", scale=0, min_width=100)
     timer = gr.Timer(POLL_SECONDS, active=False)  # app.py turns it on while its tab is open
+    lang = lang_box()  # status lines and figures are drawn on the server, in the page's language
 
     def tick(owner_id, state):
         job_id = follow(runner, owner_id, kind)
@@ -110,20 +116,20 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
         snap["all_events"] = state["events"]
         return [state, status_text(snap, owner_id), *render(state["events"], snap)]
 
-    timer.tick(tick, [owner, job_state], [job_state, status, *outputs], concurrency_limit=None,
-               show_progress="hidden", queue=False)
+    timer.tick(with_lang(tick), [owner, job_state, lang], [job_state, status, *outputs], concurrency_limit=None,
+               show_progress="hidden", queue=False, js=LANG_JS)
 
     def stop_job(owner_id, state):
         if not state:
-            return "No job to stop."
+            return tr("No job to stop.")
         if not runner.cancel(state["id"], owner=owner_id):
             snap = runner.snapshot(state["id"])
             if snap and snap["owner"] != owner_id:
-                return "Only the person who started this job can stop it."
-            return "This job has already ended."
-        return "**Stopping** at the end of this step…"
+                return tr("Only the person who started this job can stop it.")
+            return tr("This job has already ended.")
+        return tr("**Stopping** at the end of this step…")
 
-    stop.click(stop_job, [owner, job_state], status, queue=False)
+    stop.click(with_lang(stop_job), [owner, job_state, lang], status, queue=False, js=LANG_JS)
     return {"job_state": job_state, "status": status, "stop": stop, "timer": timer}
 
 
@@ -144,7 +150,7 @@ def poll_only_the_open_tab(tabs: list[tuple]) -> None:
 def submit(runner, owner: str, kind: str, config) -> str | None:
     """Queue a job (the timer picks it up): None, or the sentence that says why it was refused."""
     if not owner:
-        return "The page has not finished loading; wait a second and press the button again."
+        return tr("The page has not finished loading; wait a second and press the button again.")
     try:
         runner.submit(owner, kind, config)
     except LabError as exc:

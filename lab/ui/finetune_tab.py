@@ -6,16 +6,19 @@ at once without training.
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import fields
 
 import gradio as gr
 
-from lab import pipelines
-from lab.config import FINETUNE_METHODS, FinetuneConfig, help_text
+from lab import code_views, concepts, pipelines
+from lab.config import FinetuneConfig, help_text
 from lab.errors import LabError
 from lab.plots import (bar_figure, curve_figure, empty_figure, grouped_bar_figure, nf4_figure, parameter_map_figure,
                        spectrum_figure, stacked_bar_figure)
+from lab.teaching_plots import rank_figure
 from lab.ui.common import bars_html, job_panel, message_html, submit
+from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
 
 DEFAULTS = FinetuneConfig()
 TABLE_COLUMNS = ["method", "trainable", "all params", "trainable %", "predicted MB", "measured peak MB",
@@ -27,8 +30,17 @@ def base_choices() -> list[tuple[str, str]]:
     return [("MiniLM (packaged, 22.7M parameters)", "minilm")] + pipelines.lab_models("fill-mask")
 
 
+def method_choices() -> list[tuple[str, str]]:
+    return concepts.method_choices()
+
+
 def pending(title: str):
-    return empty_figure(title, "Results appear as each method finishes.")
+    return empty_figure(tr(title), tr("Results appear as each method finishes."))
+
+
+def rank_plot(events: list[dict]):
+    return rank_figure(events, tr("AdaLoRA: rank kept per layer"), tr("step"), tr("rank"),
+                       tr("Tick AdaLoRA to watch its rank move between layers."))
 
 
 def results_of(events: list[dict]) -> dict[str, dict]:
@@ -66,31 +78,32 @@ def now_html(events: list[dict], snap: dict) -> str:
 def render(events: list[dict], snap: dict) -> list:
     results = results_of(events)
     names = list(results)
-    figures = [empty_figure(t, "Results appear as each method finishes.") for t in
-               ("Eval accuracy", "Trainable parameters (%)", "Memory: predicted ledger vs measured peak (MB)",
-                "Bytes to save (MB, log scale)")]
+    figures = [pending(t) for t in ("Eval accuracy", "Trainable parameters (%)",
+                                    "Memory: predicted ledger vs measured peak (MB)", "Bytes to save (MB, log scale)")]
     if results:
-        figures[0] = bar_figure(names, [results[n]["accuracy"] for n in names], "Eval accuracy")
-        figures[1] = bar_figure(names, [results[n]["percent"] for n in names], "Trainable parameters (%)", " %",
+        figures[0] = bar_figure(names, [results[n]["accuracy"] for n in names], tr("Eval accuracy"))
+        figures[1] = bar_figure(names, [results[n]["percent"] for n in names], tr("Trainable parameters (%)"), " %",
                                 log_x=True)
-        parts = {p: [results[n]["predicted_memory_bytes"][p] / MB for n in names]
+        parts = {tr(p): [results[n]["predicted_memory_bytes"][p] / MB for n in names]
                  for p in ("weights", "gradients", "optimizer", "activations")}
         peaks = [results[n]["measured_peak_bytes"] / MB for n in names]
-        figures[2] = stacked_bar_figure(names, parts, "Memory: predicted ledger vs measured peak", "MB",
-                                        extra=("measured peak", peaks))
-        figures[3] = grouped_bar_figure(names, {"whole model": [results[n]["full_model_bytes"] / MB for n in names],
-                                                "what must be saved": [results[n]["saved_bytes"] / MB for n in names]},
-                                        "Bytes to save (MB)", " MB")
+        figures[2] = stacked_bar_figure(names, parts, tr("Memory: predicted ledger vs measured peak"), "MB",
+                                        extra=(tr("measured peak"), peaks))
+        figures[3] = grouped_bar_figure(names, {tr("whole model"): [results[n]["full_model_bytes"] / MB for n in names],
+                                                tr("what must be saved"): [results[n]["saved_bytes"] / MB
+                                                                           for n in names]},
+                                        tr("Bytes to save (MB)"), " MB")
         figures[3].update_yaxes(type="log")
     spectra = {}
     for name in ("lora", "lora_scratch", "qlora"):
         if name in results:
             spectra = results[name].get("update_singular_values", {})
             break
-    return [curve_figure(events, "loss", "step", title="Training loss vs step"),
-            curve_figure(events, "loss", "seconds", title="Training loss vs seconds"),
-            now_html(events, snap), table_rows(results) or None, *figures,
-            spectrum_figure(spectra, "Singular values of the learned update (alpha/r) B A")]
+    table = {"headers": [tr(c) for c in TABLE_COLUMNS], "data": table_rows(results)} if results else None
+    return [curve_figure(events, "loss", "step", title=tr("Training loss vs step")),
+            curve_figure(events, "loss", "seconds", title=tr("Training loss vs seconds")),
+            now_html(events, snap), table, *figures,
+            spectrum_figure(spectra, tr("Singular values of the learned update (alpha/r) B A")), rank_plot(events)]
 
 
 def make_config(methods, base, upload, steps, *settings) -> FinetuneConfig:
@@ -109,7 +122,7 @@ def build(runner, owner) -> dict:
     setting_names = [f.name for f in fields(FinetuneConfig) if f.name not in ("methods", "base", "dataset", "steps")]
     with gr.Row():
         with gr.Column(scale=2):
-            methods = gr.CheckboxGroup(list(FINETUNE_METHODS), value=DEFAULTS.method_list(), label="Methods",
+            methods = gr.CheckboxGroup(method_choices(), value=DEFAULTS.method_list(), label="Methods",
                                        info=help_text(FinetuneConfig, "methods"), elem_id="finetune-methods")
             base = gr.Dropdown(base_choices(), value="minilm", label="Base model", allow_custom_value=True,
                                info=help_text(FinetuneConfig, "base"), elem_id="finetune-base")
@@ -129,7 +142,9 @@ def build(runner, owner) -> dict:
                         settings.append(gr.Number(value=default, **kw))
                     else:
                         settings.append(gr.Textbox(value=default, **kw))
-            go = gr.Button("Compare", variant="primary", elem_id="finetune-run")
+            with gr.Row():
+                go = gr.Button("Compare", variant="primary", elem_id="finetune-run")
+                textbook = gr.Button("Use textbook settings", elem_id="finetune-textbook")
             note = gr.HTML("", elem_id="finetune-note")
         with gr.Column(scale=3):
             now = gr.HTML("", elem_id="finetune-now")
@@ -145,6 +160,10 @@ def build(runner, owner) -> dict:
     with gr.Row():
         mem_plot = gr.Plot(pending("Memory: predicted vs measured"), elem_id="finetune-memory")
         bytes_plot = gr.Plot(pending("Bytes to save (MB)"), elem_id="finetune-bytes")
+    ranks = gr.Plot(rank_plot([]), elem_id="finetune-ranks")
+    with gr.Accordion("The code each ticked method runs (from lab/methods)", open=False, elem_id="finetune-code-box"):
+        method_code = gr.Code(code_views.methods_code(DEFAULTS.method_list()), language="python", interactive=False,
+                              elem_id="finetune-method-code")
     with gr.Accordion("Try it: one sentence through every trained model", open=True):
         with gr.Row():
             try_text = gr.Textbox("What a lovely morning, I feel great!", label="Sentence", elem_id="finetune-try-text",
@@ -169,7 +188,38 @@ def build(runner, owner) -> dict:
         map_plot = gr.Plot(empty_figure("Parameter map", "Press the button to see what each method trains."),
                            elem_id="finetune-map-plot")
     panel = job_panel(runner, "finetune", owner, outputs_before_panel + [table, acc_plot, pct_plot, mem_plot,
-                                                                         bytes_plot, spectrum], render)
+                                                                         bytes_plot, spectrum, ranks], render)
+    methods.change(lambda names: code_views.methods_code(names or []), methods, method_code, queue=False)
+
+    def use_textbook(state, ticked, upload):
+        """The classic recipe's values, and an ETA from the last comparison's measured speed."""
+        from lab.finetune_data import load_rows
+
+        preset = concepts.TEXTBOOK["finetune"]
+        try:
+            rows = len(load_rows(upload or "tweets")[0])
+        except LabError as exc:
+            return *[gr.skip()] * (1 + len(setting_names)), message_html(str(exc))
+        steps_needed = math.ceil(preset["epochs"] * rows / preset["batch_size"])
+        updates = [gr.update(value=steps_needed, maximum=max(steps_needed, 400))]
+        updates += [gr.update(value=preset[n]) if n in preset else gr.skip() for n in setting_names]
+        result = (runner.snapshot(state["id"]) or {}).get("result") if state and state.get("status") == "done" else None
+        measured = (result or {}).get("methods", {})
+        if measured and all(n in measured for n in ticked or []):
+            # time per step grows about linearly with the batch (same length cap: dynamic padding)
+            seconds = sum(measured[n]["seconds_per_step"] * preset["batch_size"] / result["settings"]["batch_size"]
+                          for n in ticked) * steps_needed
+            eta = tr("About {minutes:.0f} minutes for the ticked methods, at the last comparison's measured speed.",
+                     minutes=seconds / 60)
+        else:
+            eta = tr("The time per step shows in the status line once the first steps have run.")
+        return *updates, message_html(tr("Textbook settings set: {epochs} epochs of {rows:,} examples at batch "
+                                         "{batch} = {steps} steps per method, up to 512 tokens, LoRA dropout 0.1, "
+                                         "adapter width 64; each method keeps its own learning rate. ", epochs=preset["epochs"], rows=rows,
+                                         batch=preset["batch_size"], steps=steps_needed) + eta, "info")
+
+    textbook.click(with_lang(use_textbook), [panel["job_state"], methods, upload, lang_box()], [steps, *settings, note],
+                   js=LANG_JS, queue=False)
 
     def start(owner_id, *values):
         from lab.finetune_data import make_plan

@@ -14,7 +14,12 @@ from the same tables.
 """
 from __future__ import annotations
 
+import inspect
+from contextvars import ContextVar
+
 import gradio as gr
+
+from gradio.i18n import I18nData
 
 from lab.ui.locales import en, ko
 
@@ -40,7 +45,7 @@ def table(lang: str) -> dict[str, str]:
 I18N = gr.I18n(en=table("en"), ko=table("ko"))
 
 
-def _(key: str) -> gr.i18n.I18nData:
+def _(key: str) -> I18nData:
     """A static string for a component; the browser shows it in the page's language."""
     return I18N(key)
 
@@ -55,6 +60,34 @@ def t(lang: str | None, key: str, **values) -> str:
     text = KOREAN.get(key) if language(lang) == "ko" else None
     text = text if text is not None else english(key)
     return text.format(**values) if values else text
+
+
+PAGE_LANG: ContextVar[str] = ContextVar("page_lang", default="en")
+
+
+def tr(key: str, **values) -> str:
+    """`t` in the language of the page whose event is being handled (set by `with_lang`)."""
+    return t(PAGE_LANG.get(), key, **values)
+
+
+def with_lang(fn):
+    """A handler whose last input is the page's language: it is set for `tr` and not passed on."""
+    if inspect.isgeneratorfunction(fn):  # gradio streams only from generator functions: stay one
+        def handler(*args):
+            lang, steps = language(args[-1] if args else None), fn(*args[:-1])
+            while True:
+                PAGE_LANG.set(lang)  # each resumption may run in another worker thread
+                try:
+                    value = next(steps)
+                except StopIteration:
+                    return
+                yield value
+    else:
+        def handler(*args):
+            PAGE_LANG.set(language(args[-1] if args else None))
+            return fn(*args[:-1])
+    handler.__name__ = getattr(fn, "__name__", "handler")
+    return handler
 
 
 def lang_box() -> gr.Textbox:

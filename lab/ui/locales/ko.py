@@ -5,6 +5,7 @@ map a string to itself on purpose.
 """
 
 from lab.ui.locales.ko_concepts import CONCEPTS
+from lab.ui.locales.ko_messages import MESSAGES
 
 STRINGS = {
     '# Fine-Tuning Lab\nUse, pre-train and fine-tune transformers, live and side by side. Every tab runs real Hugging Face code on this machine; training jobs share one worker, so the whole class watches the same curves.':
@@ -365,3 +366,4 @@ STRINGS = {
         '이 실행의 파일 (zip)',
 }
 STRINGS.update(CONCEPTS)
+STRINGS.update(MESSAGES)

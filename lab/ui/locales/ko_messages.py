@@ -1,0 +1,92 @@
+"""Korean for what handlers build on the server: status lines, messages, chart titles, table headers,
+the predict-first questions and the method names as people say them."""
+
+MESSAGES = {
+    # the job panel
+    " (started by someone else in the class)": " (반의 다른 사람이 시작함)",
+    "**Queued**, position {position}{whose}. The lab runs one job at a time.":
+        "**대기 중**, {position}번째{whose}. 랩은 한 번에 작업 하나만 실행합니다.",
+    "**Running**{whose}:{method} step {step}/{max_steps}, {per_step:.2f} s/step, about {eta:.0f} s left.":
+        "**실행 중**{whose}:{method} 스텝 {step}/{max_steps}, 스텝당 {per_step:.2f}초, 약 {eta:.0f}초 남음.",
+    "**Running**{whose}: {what}.": "**실행 중**{whose}: {what}.",
+    "starting": "시작하는 중",
+    "**Done** in {took:.1f} s{whose}.": "**완료**: {took:.1f}초{whose}.",
+    "**Stopped**{whose}.": "**멈춤**{whose}.",
+    "**Failed**{whose}: {error}": "**실패**{whose}: {error}",
+    "No job to stop.": "멈출 작업이 없습니다.",
+    "Only the person who started this job can stop it.": "이 작업은 시작한 사람만 멈출 수 있습니다.",
+    "This job has already ended.": "이 작업은 이미 끝났습니다.",
+    "**Stopping** at the end of this step…": "이번 스텝이 끝나면 **멈춥니다**…",
+    "The page has not finished loading; wait a second and press the button again.":
+        "페이지가 아직 다 열리지 않았습니다. 잠시 뒤 버튼을 다시 누르세요.",
+    # the jobs' own progress lines (those without numbers)
+    "Answering the same held-out prompts after training…": "학습 뒤 같은 검증 프롬프트에 답하는 중…",
+    "Tokenizing the pairs with trl…": "trl로 쌍을 토큰화하는 중…",
+    "Saving the tuned model…": "튜닝한 모델을 저장하는 중…",
+    "Checking the settings and the data…": "설정과 데이터를 확인하는 중…",
+    "Continuing MiniLM's pre-training: its encoder is trained, its MLM head starts untrained":
+        "MiniLM 사전학습을 이어 가는 중: 인코더는 학습되어 있고 MLM 헤드는 처음부터 시작",
+    "Tokenizing the corpus with datasets.map(batched=True) and cutting it into blocks":
+        "datasets.map(batched=True)로 말뭉치를 토큰화하고 블록으로 자르는 중",
+    "Tokenizing and masking with trl…": "trl로 토큰화하고 마스킹하는 중…",
+    "Reading the corpus": "말뭉치를 읽는 중",
+    "Comparing the old and the new tokenizer on held-out texts": "검증 텍스트에서 기존 토크나이저와 새 토크나이저를 비교하는 중",
+    # the fine-tuning tab
+    "Results appear as each method finishes.": "방법마다 끝나는 대로 결과가 나타납니다.",
+    "Eval accuracy": "평가 정확도",
+    "Trainable parameters (%)": "학습 가능한 파라미터 (%)",
+    "Memory: predicted ledger vs measured peak (MB)": "메모리: 예측 장부 대 측정한 최고치 (MB)",
+    "Memory: predicted ledger vs measured peak": "메모리: 예측 장부 대 측정한 최고치",
+    "Memory: predicted vs measured": "메모리: 예측 대 측정",
+    "Bytes to save (MB, log scale)": "저장할 바이트 (MB, 로그 눈금)",
+    "Bytes to save (MB)": "저장할 바이트 (MB)",
+    "weights": "가중치", "gradients": "그래디언트", "optimizer": "옵티마이저 상태", "activations": "활성값",
+    "measured peak": "측정한 최고치", "whole model": "모델 전체", "what must be saved": "저장해야 하는 것",
+    "Training loss vs step": "스텝별 학습 손실", "Training loss vs seconds": "시간(초)별 학습 손실",
+    "Singular values of the learned update (alpha/r) B A": "학습된 업데이트 (alpha/r) B A의 특잇값",
+    "AdaLoRA: rank kept per layer": "AdaLoRA: 층마다 남은 랭크",
+    "step": "스텝", "rank": "랭크",
+    "Tick AdaLoRA to watch its rank move between layers.": "AdaLoRA를 고르면 층 사이로 랭크가 옮겨 가는 모습을 볼 수 있습니다.",
+    "method": "방법", "trainable": "학습 가능", "all params": "전체 파라미터", "trainable %": "학습 가능 %",
+    "predicted MB": "예측 MB", "measured peak MB": "측정 최고 MB", "s / step": "초 / 스텝", "wall s": "총 초",
+    "accuracy": "정확도", "F1": "F1", "saved MB": "저장 MB", "exported": "내보내기",
+    "Use textbook settings": "교과서 설정 쓰기",
+    "The code each ticked method runs (from lab/methods)": "선택한 방법마다 실행되는 코드 (lab/methods에서)",
+    "Textbook settings set: {epochs} epochs of {rows:,} examples at batch {batch} = {steps} steps per method, "
+    "up to 512 tokens, LoRA dropout 0.1, adapter width 64; each method keeps its own learning rate. ":
+        "교과서 설정 적용: 예제 {rows:,}개를 배치 {batch}로 {epochs} 에폭 = 방법당 {steps} 스텝, 최대 512 토큰, "
+        "LoRA 드롭아웃 0.1, 어댑터 너비 64. 학습률은 방법마다 자기 값을 씁니다. ",
+    "About {minutes:.0f} minutes for the ticked methods, at the last comparison's measured speed.":
+        "지난 비교에서 잰 속도로 치면, 선택한 방법들에 약 {minutes:.0f}분 걸립니다.",
+    "The time per step shows in the status line once the first steps have run.":
+        "첫 스텝들이 돌고 나면 상태 줄에 스텝당 시간이 나타납니다.",
+    # method names as people say them (technical names stay)
+    "Full fine-tuning": "전체 파인튜닝 (Full fine-tuning)",
+    "Classifier only": "분류기만 (Classifier only)",
+    "Head + top layers": "헤드 + 상위 층 (Head + top layers)",
+    "Bottleneck adapter": "병목 어댑터 (Bottleneck adapter)",
+    "Prompt tuning": "프롬프트 튜닝 (Prompt tuning)",
+    "LoRA (peft)": "LoRA (peft)",
+    "LoRA (from scratch)": "LoRA (직접 구현)",
+    "QLoRA (4-bit NF4 + LoRA)": "QLoRA (4비트 NF4 + LoRA)",
+    "DoRA (weight-decomposed LoRA)": "DoRA (가중치 분해 LoRA)",
+    "AdaLoRA (dynamic rank)": "AdaLoRA (동적 랭크)",
+    # the teaching panel and predict-first
+    "Fine-Tuning Lab": "파인튜닝 랩",
+    "Learn: the ideas behind this tab": "배우기: 이 탭에 담긴 개념",
+    "**Textbook settings against this lab's defaults**": "**교과서 설정과 이 랩의 기본값 비교**",
+    "The code this tab runs, read from the lab's own source": "이 탭이 실행하는 코드 (랩의 소스에서 그대로 읽음)",
+    "Predict first: guess before you run; the result will tell.": "먼저 예측하기: 실행하기 전에 맞혀 보세요. 결과가 답해 줍니다.",
+    "Will the new tokenizer use fewer tokens per text than the old one?":
+        "새 토크나이저는 기존 것보다 텍스트당 토큰을 적게 쓸까요?",
+    "Fewer tokens": "더 적게", "About the same": "비슷하게", "More tokens": "더 많이",
+    "Will the eval perplexity end below the unigram level (the dashed line)?":
+        "평가 perplexity가 유니그램 수준(점선)보다 낮게 끝날까요?",
+    "Below": "낮게", "Above": "높게",
+    "Which ticked method will be the most accurate?": "선택한 방법 중 어느 것이 가장 정확할까요?",
+    "Will held-out accuracy rise after SFT?": "SFT 뒤에 검증 정확도가 오를까요?",
+    "It will rise": "오른다", "It will stay": "그대로다", "It will fall": "내린다",
+    "**The run's answer:** {answer}.": "**실행 결과의 답:** {answer}.",
+    "**You guessed** {guess}; **the run says** {answer}: right!": "**내 예측** {guess}, **실행 결과** {answer}: 맞혔어요!",
+    "**You guessed** {guess}; **the run says** {answer}.": "**내 예측** {guess}, **실행 결과** {answer}.",
+}
