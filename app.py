@@ -12,7 +12,7 @@ import gradio as gr
 from lab.tasks import build_runner
 from lab.ui import finetune_tab, pipeline_tab, pretrain_tab, runs_tab, sft_tab, tokenizer_tab
 from lab.ui.common import ensure_owner, poll_only_the_open_tab
-from lab.ui.i18n import I18N, _, translate_page
+from lab.ui.i18n import I18N, _, localise_initial_plots, translate_page
 from lab.ui.teach import follow_guess, learn_panel
 
 ASSETS = Path(__file__).parent / "assets"
@@ -41,11 +41,12 @@ def build_demo(runner=None) -> gr.Blocks:
             with gr.Tab("Run history", id="runs", elem_id="tab-runs") as tab:
                 runs = runs_tab.build(runner, owner)
                 tabs.append((tab, runs))
-        demo.load(ensure_owner, owner, owner, queue=False).then(*runs["load"], queue=False)
-        tab.select(*runs["load"], queue=False)
+        demo.load(ensure_owner, owner, owner, queue=False).then(**runs["load"])
+        tab.select(**runs["load"])
         poll_only_the_open_tab([(tab, parts.get("timers", [parts["timer"]] if "timer" in parts else []))
                                 for tab, parts in tabs])
     translate_page(demo)  # every English string of the page becomes its I18n key (Korean in lab/ui/locales)
+    localise_initial_plots(demo)  # figures are drawn on the server: redrawn in the page's language on load
     demo.runner = runner
     return demo
 

@@ -67,10 +67,15 @@ def _dynamic_keys() -> set[str]:
     from lab import concepts
     from lab.ui import finetune_tab
 
-    keys = set(finetune_tab.TABLE_COLUMNS) | {"weights", "gradients", "optimizer", "activations"}
+    from lab.ui import runs_tab
+
+    keys = set(finetune_tab.TABLE_COLUMNS) | set(runs_tab.COLUMNS) | {"weights", "gradients", "optimizer", "activations"}
     for question, choices in concepts.PREDICT.values():
         keys |= {question, *(choices or [])}
-    return keys | {label for label, _ in concepts.method_choices()}
+    figures = {"Nothing to show yet.", "The curve appears with the first logged step.", "loss", "seconds",
+               "MLM loss (masked tokens only)", "Eval perplexity (lower is better)", "Milliseconds per stage",
+               "One NF4 block", "Parameter map", "DPO loss", "Training loss (answer tokens only)"}
+    return keys | figures | {label for label, _ in concepts.method_choices()}
 
 
 def test_every_handler_message_has_korean():
@@ -107,6 +112,19 @@ def test_server_side_lookup_follows_the_page_language():
         for _ in range(n):
             yield i18n.tr("Stop")
     assert list(i18n.with_lang(stream)(2, "ko")) == ["멈추기", "멈추기"]
+
+
+def test_figures_are_redrawn_in_the_page_language():
+    from lab.plots import curve_figure, empty_figure
+
+    fig = i18n.with_lang(lambda: i18n.localise(empty_figure("MLM loss", "Start pre-training to draw the curve.")))("ko")
+    assert fig.layout.title.text == "MLM 손실" and fig.layout.annotations[0].text == "사전학습을 시작하면 곡선이 그려집니다."
+    events = [{"type": "step", "step": 1, "loss": 2.0, "method": "lora"}]
+    fig = i18n.with_lang(lambda: i18n.localise(curve_figure(events, title="Training loss vs step")))("ko-KR")
+    assert fig.layout.title.text == "스텝별 학습 손실" and fig.layout.xaxis.title.text == "스텝"
+    assert fig.data[0].name == "lora"  # method ids stay
+    english = i18n.with_lang(lambda: i18n.localise(curve_figure(events, title="Training loss vs step")))("en")
+    assert english.layout.title.text == "Training loss vs step"
 
 
 def test_technical_names_stay():

@@ -14,7 +14,7 @@ import gradio as gr
 
 from lab.errors import LabError
 from lab.jobs import ACTIVE
-from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
+from lab.ui.i18n import LANG_JS, lang_box, localise, tr, with_lang
 
 POLL_SECONDS = 0.5
 CHIP_COLORS = ["#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa"]
@@ -114,7 +114,7 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
         state = {**state, "events": state["events"] + snap["events"], "cursor": snap["cursor"],
                  "status": snap["status"]}
         snap["all_events"] = state["events"]
-        return [state, status_text(snap, owner_id), *render(state["events"], snap)]
+        return [state, status_text(snap, owner_id), *map(localise, render(state["events"], snap))]
 
     timer.tick(with_lang(tick), [owner, job_state, lang], [job_state, status, *outputs], concurrency_limit=None,
                show_progress="hidden", queue=False, js=LANG_JS)

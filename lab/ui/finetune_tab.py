@@ -18,7 +18,7 @@ from lab.plots import (bar_figure, curve_figure, empty_figure, grouped_bar_figur
                        spectrum_figure, stacked_bar_figure)
 from lab.teaching_plots import rank_figure
 from lab.ui.common import bars_html, job_panel, message_html, submit
-from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
+from lab.ui.i18n import LANG_JS, lang_box, on_load, tr, with_lang
 
 DEFAULTS = FinetuneConfig()
 TABLE_COLUMNS = ["method", "trainable", "all params", "trainable %", "predicted MB", "measured peak MB",
@@ -190,6 +190,7 @@ def build(runner, owner) -> dict:
     panel = job_panel(runner, "finetune", owner, outputs_before_panel + [table, acc_plot, pct_plot, mem_plot,
                                                                          bytes_plot, spectrum, ranks], render)
     methods.change(lambda names: code_views.methods_code(names or []), methods, method_code, queue=False)
+    on_load(lambda: {"headers": [tr(c) for c in TABLE_COLUMNS], "data": []}, table)
 
     def use_textbook(state, ticked, upload):
         """The classic recipe's values, and an ETA from the last comparison's measured speed."""

@@ -139,3 +139,50 @@ def translate_page(blocks) -> list[str]:
         else:
             setattr(block, attr, _(text))
     return missing
+
+
+def on_load(fn, outputs) -> None:
+    """Run `fn` (no inputs) when the page loads, in the page's language: for server-built first values."""
+    from gradio.context import Context
+
+    Context.root_block.load(with_lang(fn), [lang_box()], outputs, js=LANG_JS, queue=False)
+
+
+def localise(value):
+    """A plotly figure with its title, axis titles, notes and trace names in the page's language.
+
+    Figures are drawn in lab/plots.py in English (it knows nothing of pages); a string that is a key
+    of the tables is swapped here, anything else (numbers, method ids) stays."""
+    if not (hasattr(value, "layout") and hasattr(value, "data")):
+        return value
+    layout = value.layout
+    if layout.title and layout.title.text:
+        layout.title.text = tr(layout.title.text)
+    for axis in ("xaxis", "yaxis"):
+        title = getattr(layout, axis).title
+        if title and title.text:
+            title.text = tr(title.text)
+    for note in layout.annotations or ():
+        if note.text:
+            note.text = tr(note.text)
+    for trace in value.data:
+        if isinstance(getattr(trace, "name", None), str):
+            trace.name = tr(trace.name)
+    return value
+
+
+def localise_initial_plots(blocks) -> None:
+    """On page load, redraw every plot's first figure (built in English) in the page's language."""
+    import plotly.io
+
+    plots = [b for b in blocks.blocks.values() if type(b).__name__ == "Plot" and getattr(b, "value", None)]
+    first = [b.value.plot if hasattr(b.value, "plot") else b.value["plot"] for b in plots]
+    if not plots:
+        return
+
+    def redraw():
+        figures = [localise(plotly.io.from_json(text)) for text in first]
+        return figures if len(figures) > 1 else figures[0]
+
+    with blocks:
+        blocks.load(with_lang(redraw), [lang_box()], plots, js=LANG_JS, queue=False)

@@ -12,6 +12,7 @@ import gradio as gr
 from lab.plots import empty_figure
 from lab.store import Store
 from lab.ui.common import message_html
+from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
 
 COLUMNS = ["run", "tab", "status", "started", "seconds", "yours"]
 
@@ -65,6 +66,12 @@ def build(runner, owner) -> dict:
         hint = "" if archive else message_html("This run saved no files.", "info")
         return json.dumps(shown, indent=2, default=str)[:50_000], curves_figure(run), archive and str(archive), hint
 
-    refresh.click(lambda o: table(o, store), owner, runs, queue=False)
+    lang = lang_box()
+
+    def table_value(owner_id):
+        return {"headers": [tr(c) for c in COLUMNS], "data": table(owner_id, store)}
+
+    load = dict(fn=with_lang(table_value), inputs=[owner, lang], outputs=runs, js=LANG_JS, queue=False)
+    refresh.click(**load)
     runs.select(pick, owner, [details, curves, download, note])
-    return {"table": runs, "refresh": refresh, "details": details, "load": (lambda o: table(o, store), owner, runs)}
+    return {"table": runs, "refresh": refresh, "details": details, "load": load}

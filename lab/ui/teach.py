@@ -54,7 +54,8 @@ def verdict_text(tab: str, guess, result: dict | None, lang: str) -> str:
 
 def follow_guess(tab: str, runner, parts: dict, tab_parts: dict) -> None:
     """When the tab's job reaches 'done', show the guess beside the answer."""
-    job_state = tab_parts.get("job_state") or tab_parts.get("panel", {}).get("job_state")
+    panel = tab_parts if "job_state" in tab_parts else tab_parts.get("panel", {})
+    job_state, status = panel.get("job_state"), panel.get("status")
     if "guess" not in parts or job_state is None:
         return
     lang = lang_box()
@@ -65,5 +66,6 @@ def follow_guess(tab: str, runner, parts: dict, tab_parts: dict) -> None:
         snap = runner.snapshot(state["id"]) or {}
         return verdict_text(tab, guess, snap.get("result"), lang_code)
 
-    for trigger in (job_state.change, parts["guess"].change):
+    # the status line changes when the job ends; a new guess redraws the verdict too
+    for trigger in (status.change, parts["guess"].change):
         trigger(show, [job_state, parts["guess"], lang], parts["verdict"], js=LANG_JS, queue=False)

@@ -89,4 +89,48 @@ MESSAGES = {
     "**The run's answer:** {answer}.": "**실행 결과의 답:** {answer}.",
     "**You guessed** {guess}; **the run says** {answer}: right!": "**내 예측** {guess}, **실행 결과** {answer}: 맞혔어요!",
     "**You guessed** {guess}; **the run says** {answer}.": "**내 예측** {guess}, **실행 결과** {answer}.",
+    # the tokenizer tab
+    "Choose a .txt, .csv or .jsonl file to upload first.": "먼저 올릴 .txt, .csv 또는 .jsonl 파일을 고르세요.",
+    "Type a Hub dataset id such as owner/name, or pick the built-in tweets.":
+        "owner/name 같은 Hub 데이터셋 id를 입력하거나 내장 트윗을 고르세요.",
+    "Old tokenizer: {n} tokens": "기존 토크나이저: 토큰 {n}개",
+    "New tokenizer: {n} tokens": "새 토크나이저: 토큰 {n}개",
+    "{old:.2f} old → {new:.2f} new": "기존 {old:.2f} → 새 {new:.2f}",
+    "Training time": "학습 시간",
+    "{seconds:.2f} s on {texts:,} texts": "텍스트 {texts:,}개에 {seconds:.2f}초",
+    "Final vocabulary": "최종 어휘",
+    "{size:,} tokens (asked for {target:,})": "토큰 {size:,}개 (요청 {target:,}개)",
+    "Tokens per held-out text": "검증 텍스트당 토큰 수",
+    " ({saved:+.1%} fewer)": " ({saved:+.1%} 감소)",
+    "Shared vocabulary": "공유 어휘",
+    "{overlap:.1%} of the new tokens are also in the old vocabulary": "새 토큰의 {overlap:.1%}가 기존 어휘에도 있음",
+    "Most used new tokens that the old vocabulary lacks (count on held-out texts)":
+        "기존 어휘에 없는 새 토큰 중 가장 많이 쓰인 것 (검증 텍스트에서 센 횟수)",
+    "Texts fed to train_new_from_iterator: {done:,} / {total:,}": "train_new_from_iterator에 넣은 텍스트: {done:,} / {total:,}",
+    "Train a tokenizer first; then edit the sentence to compare.": "먼저 토크나이저를 학습하세요. 그런 다음 문장을 고쳐 비교합니다.",
+    # figures drawn in lab/plots.py, translated by i18n.localise
+    "Nothing to show yet.": "아직 보여 줄 것이 없습니다.",
+    "The curve appears with the first logged step.": "첫 스텝이 기록되면 곡선이 나타납니다.",
+    "loss": "손실", "seconds": "초", "eval loss": "평가 손실", "train loss": "학습 손실",
+    "eval perplexity": "평가 perplexity", "reward margin": "보상 차이",
+    "Curves": "곡선", "Pick a run.": "실행을 고르세요.", "This run logged no curve.": "이 실행은 곡선을 남기지 않았습니다.",
+    "Curves saved with the run": "실행과 함께 저장된 곡선",
+    "DPO loss": "DPO 손실", "Eval perplexity": "평가 perplexity", "Eval perplexity (lower is better)": "평가 perplexity (낮을수록 좋음)",
+    "MLM loss": "MLM 손실", "MLM loss (masked tokens only)": "MLM 손실 (가린 토큰만)",
+    "Start pre-training to draw the curve.": "사전학습을 시작하면 곡선이 그려집니다.",
+    "Milliseconds per stage": "단계별 밀리초", "Run the pipeline to time it.": "파이프라인을 실행하면 시간을 잽니다.",
+    "load": "로드", "preprocess": "전처리", "forward": "순전파", "postprocess": "후처리",
+    "One NF4 block": "NF4 블록 하나", "Press 'Show NF4 block' to quantise a real weight block.":
+        "'NF4 블록 보기'를 누르면 실제 가중치 블록을 양자화합니다.",
+    "Parameter map": "파라미터 지도", "Press the button to see what each method trains.":
+        "버튼을 누르면 방법마다 무엇을 학습하는지 보여 줍니다.",
+    "Which parameters train (count of trainable parameters per module group)":
+        "어떤 파라미터가 학습되나 (모듈 묶음별 학습 가능한 파라미터 수)",
+    "Reward margin (chosen − rejected)": "보상 차이 (선택 − 거절)", "no preference": "선호 없음",
+    "Training loss": "학습 손실", "Training loss (answer tokens only)": "학습 손실 (답 토큰만)",
+    "Train LoRA to see the singular values of its update.": "LoRA를 학습하면 업데이트의 특잇값을 볼 수 있습니다.",
+    "singular value index": "특잇값 순번", "singular value": "특잇값", "weight value": "가중치 값", "count": "개수",
+    "weights in the block": "블록 안의 가중치", "16 NF4 levels x absmax": "NF4의 16개 값 x absmax",
+    # the run history's table
+    "run": "실행", "tab": "탭", "status": "상태", "started": "시작", "yours": "내 것",
 }
