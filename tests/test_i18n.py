@@ -12,8 +12,8 @@ from lab.ui import i18n
 
 UI_FILES = sorted(Path(__file__).resolve().parents[1].glob("lab/ui/*.py")) + [
     Path(__file__).resolve().parents[1] / "app.py"]
-# built on the server from the settings at page build (numbers, token chips): English until the
-# first change of a setting redraws them in the page's language
+# built on the server at page build (numbers, token chips) and drawn again on load in the page's
+# language (pretrain_tab's on_load); the browser test checks the Korean page shows no English there
 BUILT_ON_THE_SERVER = {"pre-shape", "pre-preview"}
 
 

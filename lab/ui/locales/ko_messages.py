@@ -133,4 +133,22 @@ MESSAGES = {
     "weights in the block": "블록 안의 가중치", "16 NF4 levels x absmax": "NF4의 16개 값 x absmax",
     # the run history's table
     "run": "실행", "tab": "탭", "status": "상태", "started": "시작", "yours": "내 것",
+    # the pre-training tab
+    ", about {mb:,.0f} MB to train": ", 학습에 약 {mb:,.0f} MB",
+    "{params:,} parameters; vocabulary {vocab:,} tokens{memory}.": "파라미터 {params:,}개, 어휘 토큰 {vocab:,}개{memory}.",
+    "MiniLM's own shape (6 layers, hidden 384, 12 heads, its 30,522-token vocabulary); the shape fields are ignored.":
+        "MiniLM 고유의 형태 (6층, hidden 384, 헤드 12개, 토큰 30,522개 어휘). 형태 칸은 쓰지 않습니다.",
+    "was {token}": "원래 {token}", "kept": "그대로",
+    "Chosen tokens:": "고른 토큰:", "random token": "무작위 토큰", "kept as it was": "그대로 둠",
+    "; the grey ones are not predicted.": ". 회색 토큰은 예측하지 않습니다.",
+    "“{sentence}” at step {step}: top 5": "스텝 {step}의 “{sentence}”: 상위 5개",
+    "below": "아래", "not yet below": "아직 위",
+    "{params:,} parameters trained {steps} steps in {seconds:.0f} s; eval perplexity {first:,.0f} → {last:,.0f}, "
+    "{verdict} the unigram level {unigram:,.0f}. Saved as “{label}”: pick it in the Pipeline tab (fill-mask) or "
+    "as a base model for fine-tuning.":
+        "파라미터 {params:,}개를 {steps} 스텝, {seconds:.0f}초 동안 학습. 평가 perplexity {first:,.0f} → {last:,.0f}, "
+        "유니그램 수준 {unigram:,.0f}보다 {verdict}. “{label}”(으)로 저장: 파이프라인 탭(fill-mask)에서 고르거나 "
+        "파인튜닝의 기반 모델로 쓰세요.",
+    "{train:,} training blocks and {held:,} held-out blocks of {size} tokens; unigram perplexity {unigram:,.1f}.":
+        "{size} 토큰 블록: 학습 {train:,}개, 검증 {held:,}개. 유니그램 perplexity {unigram:,.1f}.",
 }
