@@ -151,4 +151,15 @@ MESSAGES = {
         "파인튜닝의 기반 모델로 쓰세요.",
     "{train:,} training blocks and {held:,} held-out blocks of {size} tokens; unigram perplexity {unigram:,.1f}.":
         "{size} 토큰 블록: 학습 {train:,}개, 검증 {held:,}개. 유니그램 perplexity {unigram:,.1f}.",
+    # the SFT and DPO tab
+    "carries loss": "손실 계산", "masked (label -100)": "가림 (레이블 -100)",
+    "— in this example {loss} of {length} tokens carry loss; across the training set <b>{share:.1f}%</b> of tokens "
+    "do. The number under each token is its label.":
+        "— 이 예제에서는 토큰 {length}개 중 {loss}개에 손실이 걸리고, 학습 세트 전체로는 토큰의 <b>{share:.1f}%</b>에 "
+        "걸립니다. 각 토큰 아래 숫자가 그 레이블입니다.",
+    "One training example as trl tokenized it": "trl이 토큰화한 학습 예제 하나",
+    "Held-out answers appear before training starts and again after it.": "검증 답변은 학습 시작 전과 학습 후에 나타납니다.",
+    "Held-out accuracy: {before:.1f}% before": "검증 정확도: 학습 전 {before:.1f}%",
+    " → {after:.1f}% after": " → 학습 후 {after:.1f}%", " → training…": " → 학습 중…",
+    "held-out prompt": "검증 프롬프트", "expected": "정답", "before": "학습 전", "after": "학습 후",
 }
