@@ -67,7 +67,8 @@ def _dynamic_keys() -> set[str]:
     from lab import concepts
     from lab.ui import finetune_tab
 
-    from lab.ui import runs_tab
+    from lab import pipelines
+    from lab.ui import pipeline_tab, runs_tab
 
     keys = set(finetune_tab.TABLE_COLUMNS) | set(runs_tab.COLUMNS) | {"weights", "gradients", "optimizer", "activations"}
     for question, choices in concepts.PREDICT.values():
@@ -75,6 +76,12 @@ def _dynamic_keys() -> set[str]:
     figures = {"Nothing to show yet.", "The curve appears with the first logged step.", "loss", "seconds",
                "MLM loss (masked tokens only)", "Eval perplexity (lower is better)", "Milliseconds per stage",
                "One NF4 block", "Parameter map", "DPO loss", "Training loss (answer tokens only)"}
+    keys |= set(pipelines.POSTPROCESS.values()) | set(pipelines.TRAINED_BY.values())
+    from lab.methods import METHODS  # each method's reason it saves only its adapter, shown in the table
+
+    keys |= {m.NO_EXPORT_REASON for m in METHODS.values() if getattr(m, "NO_EXPORT_REASON", None)}
+    keys |= {"plain classifier folder", "LoRA merged into the weights: W + (alpha/r) B A"}
+    keys |= {label for label, _ in pipeline_tab.SECOND_BOX.values()} | {"Second text"}
     return keys | figures | {label for label, _ in concepts.method_choices()}
 
 
@@ -97,7 +104,7 @@ def test_placeholders_match_between_languages():
     for key, korean in i18n.KOREAN.items():
         english = i18n.english(key)
         fields = lambda text: sorted(f for _, f, _, _ in string.Formatter().parse(text) if f)  # noqa: E731
-        if "{" in key and "$" not in english:  # templates (LaTeX braces are not placeholders)
+        if "{" in key and "$" not in english and "{label}" not in key:  # templates (not LaTeX, not a quoted {label})
             assert fields(korean) == fields(english), key
 
 

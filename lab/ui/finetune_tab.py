@@ -18,7 +18,7 @@ from lab.plots import (bar_figure, curve_figure, empty_figure, grouped_bar_figur
                        spectrum_figure, stacked_bar_figure)
 from lab.teaching_plots import rank_figure
 from lab.ui.common import bars_html, job_panel, message_html, submit
-from lab.ui.i18n import LANG_JS, lang_box, on_load, tr, with_lang
+from lab.ui.i18n import LANG_JS, lang_box, localise, on_load, tr, with_lang
 
 DEFAULTS = FinetuneConfig()
 TABLE_COLUMNS = ["method", "trainable", "all params", "trainable %", "predicted MB", "measured peak MB",
@@ -54,7 +54,7 @@ def table_rows(results: dict[str, dict]) -> list[list]:
                      round(r["predicted_memory_bytes"]["total"] / MB, 1), round(r["measured_peak_bytes"] / MB, 1),
                      round(r["seconds_per_step"] or 0, 3), r["wall_seconds"], round(r["accuracy"], 3),
                      round(r["f1"], 3), round(r["saved_bytes"] / MB, 3),
-                     "plain model" if r["exported"] else "adapter only: " + r["export_note"]])
+                     tr("plain model") if r["exported"] else tr("adapter only: ") + tr(r["export_note"])])
     return rows
 
 
@@ -69,10 +69,11 @@ def now_html(events: list[dict], snap: dict) -> str:
     eta = ""
     if step and snap["status"] == "running":
         seconds = step["eta"] + left * step["seconds_per_step"] * plan["steps"]
-        eta = f" · about {seconds:.0f} s left in all (if the next methods run as fast)"
-    state = "Now training" if snap["status"] == "running" else "Last trained"
-    return (f'<div id="finetune-now-text" style="font-size:1.15em">{state}: <b>{html.escape(method["label"])}</b> '
-            f'({min(done + 1, len(plan["methods"]))} of {len(plan["methods"])}){eta}</div>')
+        eta = tr(" · about {seconds:.0f} s left in all (if the next methods run as fast)", seconds=seconds)
+    state = tr("Now training") if snap["status"] == "running" else tr("Last trained")
+    count = tr("({done} of {total})", done=min(done + 1, len(plan["methods"])), total=len(plan["methods"]))
+    return (f'<div id="finetune-now-text" style="font-size:1.15em">{state}: <b>{html.escape(tr(method["label"]))}</b> '
+            f'{count}{eta}</div>')
 
 
 def render(events: list[dict], snap: dict) -> list:
@@ -189,6 +190,7 @@ def build(runner, owner) -> dict:
                            elem_id="finetune-map-plot")
     panel = job_panel(runner, "finetune", owner, outputs_before_panel + [table, acc_plot, pct_plot, mem_plot,
                                                                          bytes_plot, spectrum, ranks], render)
+    lang = lang_box()  # handlers below build their text on the server, in the page's language
     methods.change(lambda names: code_views.methods_code(names or []), methods, method_code, queue=False)
     on_load(lambda: {"headers": [tr(c) for c in TABLE_COLUMNS], "data": []}, table)
 
@@ -219,7 +221,7 @@ def build(runner, owner) -> dict:
                                          "adapter width 64; each method keeps its own learning rate. ", epochs=preset["epochs"], rows=rows,
                                          batch=preset["batch_size"], steps=steps_needed) + eta, "info")
 
-    textbook.click(with_lang(use_textbook), [panel["job_state"], methods, upload, lang_box()], [steps, *settings, note],
+    textbook.click(with_lang(use_textbook), [panel["job_state"], methods, upload, lang], [steps, *settings, note],
                    js=LANG_JS, queue=False)
 
     def start(owner_id, *values):
@@ -230,25 +232,26 @@ def build(runner, owner) -> dict:
         except LabError as exc:
             return message_html(str(exc)), gr.skip()
         except (TypeError, ValueError) as exc:
-            return message_html(f"A setting is not a number where one is needed ({exc})."), gr.skip()
+            return message_html(tr("A setting is not a number where one is needed ({error}).", error=exc)), gr.skip()
         refused = submit(runner, owner_id, "finetune", cfg)
-        return (message_html(refused), gr.skip()) if refused else ("", "**Queued**…")
+        return (message_html(refused), gr.skip()) if refused else ("", tr("**Queued**…"))
 
-    go.click(start, [owner, methods, base, upload, steps, *settings], [note, panel["status"]], concurrency_limit=4)
+    go.click(with_lang(start), [owner, methods, base, upload, steps, *settings, lang], [note, panel["status"]],
+             concurrency_limit=4, js=LANG_JS)
 
     def try_models(state, text):
         from lab.finetune_models import try_it
         if not state or state.get("status") != "done":
-            return message_html("Run a comparison to the end first; its trained models answer here.", "info")
+            return message_html(tr("Run a comparison to the end first; its trained models answer here."), "info")
         try:
             answers = try_it(state["id"], text, (runner.snapshot(state["id"]) or {}).get("result"))
         except LabError as exc:
             return message_html(str(exc))
-        cells = [f'<div class="lab-try"><b>{html.escape(a["label"])}</b>: {html.escape(a["answer"])}'
+        cells = [f'<div class="lab-try"><b>{html.escape(tr(a["label"]))}</b>: {html.escape(a["answer"])}'
                  f'{bars_html(a["scores"])}</div>' for a in answers]
         return '<div class="lab-try-grid">' + "".join(cells) + "</div>"
 
-    try_go.click(try_models, [panel["job_state"], try_text], try_out, concurrency_limit=2)
+    try_go.click(with_lang(try_models), [panel["job_state"], try_text, lang], try_out, concurrency_limit=2, js=LANG_JS)
 
     def shapes(base_name, r, target_text):
         from lab.explain import lora_shapes
@@ -257,14 +260,16 @@ def build(runner, owner) -> dict:
         except LabError as exc:
             return message_html(str(exc))
         first = s["modules"][0]
-        return (f"<p>Each target W is {first['W'][0]}×{first['W'][1]}: A is <b>{first['A'][0]}×{first['A'][1]}</b>, "
-                f"B is <b>{first['B'][0]}×{first['B'][1]}</b> ({first['lora_params']:,} parameters instead of "
-                f"{first['W_params']:,}). {len(s['modules'])} target layers: <b>{s['lora_params']:,}</b> LoRA "
-                f"parameters, {s['percent']:.3f}% of {s['total_params']:,}; the update is scaled by "
-                f"alpha/r = {s['scaling']:.2f}.</p>")
+        return "<p>" + tr(
+            "Each target W is {w0}×{w1}: A is <b>{a0}×{a1}</b>, B is <b>{b0}×{b1}</b> ({lora:,} parameters instead "
+            "of {wp:,}). {n} target layers: <b>{total_lora:,}</b> LoRA parameters, {pct:.3f}% of {total:,}; the "
+            "update is scaled by alpha/r = {scaling:.2f}.", w0=first["W"][0], w1=first["W"][1], a0=first["A"][0],
+            a1=first["A"][1], b0=first["B"][0], b1=first["B"][1], lora=first["lora_params"], wp=first["W_params"],
+            n=len(s["modules"]), total_lora=s["lora_params"], pct=s["percent"], total=s["total_params"],
+            scaling=s["scaling"]) + "</p>"
 
     for trigger in (rank.change, targets.submit):
-        trigger(shapes, [base, rank, targets], lora_out, queue=False)
+        trigger(with_lang(shapes), [base, rank, targets, lang], lora_out, queue=False, js=LANG_JS)
 
     def nf4(base_name, weight_name, block_number):
         from lab.explain import nf4_block, weight_names
@@ -273,20 +278,22 @@ def build(runner, owner) -> dict:
             names = weight_names(base_name or "minilm")
         except LabError as exc:
             return gr.skip(), message_html(str(exc)), gr.skip()
-        text = (f"absmax scale **{b['absmax']:.4f}**; round-trip error **{b['relative_error']:.1%}** (relative), "
-                f"largest {b['max_abs_error']:.4f}; **{b['bits_per_param']:.3f}** bits per parameter "
-                f"({b['bits_per_param_double_quant']:.3f} with double quantisation) instead of 32.")
-        return nf4_figure(b), text, gr.update(choices=names, value=b["weight"])
+        text = tr("absmax scale **{absmax:.4f}**; round-trip error **{error:.1%}** (relative), largest {largest:.4f}; "
+                  "**{bits:.3f}** bits per parameter ({double:.3f} with double quantisation) instead of 32.",
+                  absmax=b["absmax"], error=b["relative_error"], largest=b["max_abs_error"], bits=b["bits_per_param"],
+                  double=b["bits_per_param_double_quant"])
+        return localise(nf4_figure(b)), text, gr.update(choices=names, value=b["weight"])
 
-    nf4_go.click(nf4, [base, weight, block], [nf4_plot, nf4_text, weight], concurrency_limit=2)
+    nf4_go.click(with_lang(nf4), [base, weight, block, lang], [nf4_plot, nf4_text, weight], concurrency_limit=2,
+                 js=LANG_JS)
 
     def parameter_map(base_name, methods_ticked, *values):
         from lab.explain import parameter_map as build_map
         try:
             cfg = make_config(methods_ticked, base_name, None, 1, *values)
-            return parameter_map_figure(build_map(base_name or "minilm", cfg.method_list(), cfg))
+            return localise(parameter_map_figure(build_map(base_name or "minilm", cfg.method_list(), cfg)))
         except LabError as exc:
-            return empty_figure("Parameter map", str(exc))
+            return localise(empty_figure("Parameter map", str(exc)))
 
-    map_go.click(parameter_map, [base, methods, *settings], map_plot, concurrency_limit=2)
+    map_go.click(with_lang(parameter_map), [base, methods, *settings, lang], map_plot, concurrency_limit=2, js=LANG_JS)
     return {"methods": methods, "base": base, "run": go, "table": table, "note": note, **panel}

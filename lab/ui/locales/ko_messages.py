@@ -162,4 +162,51 @@ MESSAGES = {
     "Held-out accuracy: {before:.1f}% before": "검증 정확도: 학습 전 {before:.1f}%",
     " → {after:.1f}% after": " → 학습 후 {after:.1f}%", " → training…": " → 학습 중…",
     "held-out prompt": "검증 프롬프트", "expected": "정답", "before": "학습 전", "after": "학습 후",
+    # the pipeline tab
+    "No model for {task} yet: train one in {tab}, then it appears here.":
+        "아직 {task} 모델이 없습니다. {tab}에서 하나 학습하면 여기에 나타납니다.",
+    "the Fine-tuning tab": "파인튜닝 탭", "the Pre-training tab": "사전학습 탭",
+    "This task's default model comes from the Hugging Face Hub; offline, it answers with one sentence instead.":
+        "이 작업의 기본 모델은 Hugging Face Hub에서 옵니다. 오프라인이면 대신 한 문장으로 답합니다.",
+    "Context": "문맥", "Candidate labels (comma-separated)": "후보 레이블 (쉼표로 구분)", "Second text": "두 번째 텍스트",
+    "cosine similarity (1 = same direction, 0 = unrelated)": "코사인 유사도 (1 = 같은 방향, 0 = 무관)",
+    "similarity": "유사도", "confidence": "확신도", "Label probabilities": "레이블 확률",
+    "Top tokens for the mask": "마스크 자리의 상위 토큰", "Label scores": "레이블 점수",
+    "Tokens and their ids": "토큰과 id", "**Post-processing:** {what}.": "**후처리:** {what}.",
+    "Loaded the first of {n:,} texts from the file.": "파일의 텍스트 {n:,}개 중 첫 번째를 불러왔습니다.",
+    "mean of the token vectors (mean pooling), then the cosine of the two sentence vectors":
+        "토큰 벡터의 평균(mean pooling), 그다음 두 문장 벡터의 코사인",
+    "the new token ids decoded to text; the prompt's ids are dropped": "새 토큰 id를 텍스트로 디코딩. 프롬프트의 id는 버림",
+    "softmax over the logits, one probability per label": "logits에 softmax, 레이블마다 확률 하나",
+    "softmax over the vocabulary at the [MASK] position, the top 5 tokens": "[MASK] 자리에서 어휘 전체에 softmax, 상위 5개 토큰",
+    "softmax over start and end logits, the best span of the context": "시작과 끝 logits에 softmax, 문맥에서 가장 좋은 구간",
+    "entailment logits of 'This example is {label}.' compared across labels":
+        "'This example is {label}.'의 함의(entailment) logits를 레이블끼리 비교",
+    "the generated ids decoded to text": "생성된 id를 텍스트로 디코딩",
+    # the fine-tuning tab's results and explainers
+    "plain model": "일반 모델", "adapter only: ": "어댑터만: ",
+    "plain classifier folder": "일반 분류기 폴더",
+    "LoRA merged into the weights: W + (alpha/r) B A": "LoRA를 가중치에 합침: W + (alpha/r) B A",
+    "adds modules that a plain classifier does not have; saved as adapter weights only":
+        "일반 분류기에 없는 모듈을 더하므로 어댑터 가중치만 저장",
+    "the virtual tokens are not weights of the model; saved as the prompt vectors only":
+        "가상 토큰은 모델의 가중치가 아니므로 프롬프트 벡터만 저장",
+    "its base is 4-bit: merging would round the update into NF4, so only the adapter is saved (load it on the 4-bit base)":
+        "기반 모델이 4비트라 합치면 업데이트가 NF4로 반올림되므로 어댑터만 저장 (4비트 기반 모델 위에 불러오기)",
+    " · about {seconds:.0f} s left in all (if the next methods run as fast)":
+        " · 전체 약 {seconds:.0f}초 남음 (다음 방법들도 같은 속도라면)",
+    "Now training": "지금 학습 중", "Last trained": "마지막으로 학습함", "({done} of {total})": "({total}개 중 {done}번째)",
+    "A setting is not a number where one is needed ({error}).": "숫자가 필요한 설정에 숫자가 아닌 값이 있습니다 ({error}).",
+    "**Queued**…": "**대기 중**…",
+    "Run a comparison to the end first; its trained models answer here.": "먼저 비교를 끝까지 실행하세요. 학습한 모델들이 여기서 답합니다.",
+    "Each target W is {w0}×{w1}: A is <b>{a0}×{a1}</b>, B is <b>{b0}×{b1}</b> ({lora:,} parameters instead of {wp:,}). "
+    "{n} target layers: <b>{total_lora:,}</b> LoRA parameters, {pct:.3f}% of {total:,}; the update is scaled by "
+    "alpha/r = {scaling:.2f}.":
+        "대상 W는 각각 {w0}×{w1}: A는 <b>{a0}×{a1}</b>, B는 <b>{b0}×{b1}</b> ({wp:,}개 대신 파라미터 {lora:,}개). "
+        "대상 층 {n}개: LoRA 파라미터 <b>{total_lora:,}</b>개, 전체 {total:,}개의 {pct:.3f}%. 업데이트에는 "
+        "alpha/r = {scaling:.2f}를 곱합니다.",
+    "absmax scale **{absmax:.4f}**; round-trip error **{error:.1%}** (relative), largest {largest:.4f}; **{bits:.3f}** "
+    "bits per parameter ({double:.3f} with double quantisation) instead of 32.":
+        "absmax 스케일 **{absmax:.4f}**, 왕복 오차 **{error:.1%}** (상대), 최대 {largest:.4f}. 파라미터당 32비트 대신 "
+        "**{bits:.3f}**비트 (이중 양자화하면 {double:.3f}).",
 }
