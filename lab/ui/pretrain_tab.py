@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from lab import pretrain, tokenization
+from lab import concepts, pretrain, tokenization
 from lab.config import PretrainConfig, help_text
 from lab.errors import LabError
 from lab.plots import empty_figure, mlm_loss_figure, perplexity_figure
@@ -127,7 +127,9 @@ def build(runner, owner) -> dict:
             probe = gr.Textbox(d.probe, label="Fill-mask probe", info=help_text(PretrainConfig, "probe"),
                                elem_id="pre-probe")
             seed = gr.Number(d.seed, label="seed", precision=0, visible=False)
-            go = gr.Button("Start pre-training", variant="primary", elem_id="pretrain-train")
+            with gr.Row():
+                go = gr.Button("Start pre-training", variant="primary", elem_id="pretrain-train")
+                textbook = gr.Button("Use textbook settings", elem_id="pretrain-textbook")
             note = gr.HTML("", elem_id="pre-note")
         with gr.Column(scale=3):
             preview_text = gr.Textbox("driverless cars are the future of transport and i cannot wait to ride one",
@@ -148,4 +150,15 @@ def build(runner, owner) -> dict:
     refresh.click(lambda: gr.update(choices=tokenizer_choices(), value=tokenizer_choices()[0][1]), None, tokenizer,
                   queue=False)
     go.click(lambda *a: start(runner, *a), [owner, *fields], note, queue=False)
+
+    def use_textbook():
+        """BERT-base's shape and recipe in the boxes (steps stay: a million would not fit a class)."""
+        preset = concepts.TEXTBOOK["pretrain"]
+        updates = [gr.update(value=preset[k]) if k in preset else gr.skip() for k in SHAPE + TRAINING]
+        return *updates, message_html(tr("Textbook settings set: BERT-base's shape (12 layers, hidden 768, 12 heads), "
+                                         "blocks of 512, dropout 0.1, learning rate 1e-4. The line above gives its "
+                                         "size and memory; the status line gives the time per step once it runs."),
+                                      "info")
+
+    textbook.click(with_lang(use_textbook), [lang_box()], [*shape, *training, note], js=LANG_JS, queue=False)
     return {"init": init, "tokenizer": tokenizer, "train": go, "shape_info": shape_info, "preview": preview, **panel}

@@ -10,6 +10,7 @@ import html
 
 import gradio as gr
 
+from lab import concepts
 from lab.config import SFT_METHODS, DPORunConfig, SFTRunConfig, help_text
 from lab.plots import curve_figure, empty_figure
 from lab.ui.common import chips_html, job_panel, message_html, submit
@@ -124,7 +125,9 @@ def build(runner, owner) -> dict:
                                      elem_id="sft-eval", info=help_text(SFTRunConfig, "eval_size"))
                     upload = gr.File(label="Your data (.jsonl: prompt/completion, messages, or text with the markers)",
                                      file_types=[".jsonl"], type="filepath", elem_id="sft-upload")
-                    go = gr.Button("Train (SFT)", variant="primary", elem_id="sft-run")
+                    with gr.Row():
+                        go = gr.Button("Train (SFT)", variant="primary", elem_id="sft-run")
+                        textbook = gr.Button("Use textbook settings", elem_id="sft-textbook")
                     message = gr.Markdown("", elem_id="sft-message")
                 with gr.Column(scale=2):
                     mask = gr.HTML('<div class="lab-caption">The tokenized example appears when training starts.</div>',
@@ -133,6 +136,9 @@ def build(runner, owner) -> dict:
                     loss = gr.Plot(empty_figure("Training loss"), label="Loss", elem_id="sft-loss")
             answers = gr.HTML(answers_html(None), elem_id="sft-answers")
             panel = job_panel(runner, "sft", owner, [mask, notices, loss, answers], render_sft)
+            textbook.click(with_lang(lambda: (concepts.TEXTBOOK["sft"]["learning_rate"], tr(
+                "Textbook learning rate set: 2e-4 for LoRA (the lab's default is 2e-3, for 60 steps)."))),
+                [lang], [lr, message], js=LANG_JS, queue=False)
             go.click(with_lang(start_sft), [owner, method, steps, batch, lr, held, upload, lang], message, queue=False,
                      js=LANG_JS)
         with gr.Tab("Preference tuning (DPO)", id="dpo", elem_id="sft-sub-dpo"):

@@ -209,4 +209,11 @@ MESSAGES = {
     "bits per parameter ({double:.3f} with double quantisation) instead of 32.":
         "absmax 스케일 **{absmax:.4f}**, 왕복 오차 **{error:.1%}** (상대), 최대 {largest:.4f}. 파라미터당 32비트 대신 "
         "**{bits:.3f}**비트 (이중 양자화하면 {double:.3f}).",
+    # textbook presets of the pre-training and SFT tabs
+    "Textbook settings set: BERT-base's shape (12 layers, hidden 768, 12 heads), blocks of 512, dropout 0.1, "
+    "learning rate 1e-4. The line above gives its size and memory; the status line gives the time per step once it runs.":
+        "교과서 설정 적용: BERT-base의 형태 (12층, hidden 768, 헤드 12개), 512 토큰 블록, 드롭아웃 0.1, 학습률 1e-4. "
+        "위 줄에 크기와 메모리가 나오고, 실행하면 상태 줄에 스텝당 시간이 나옵니다.",
+    "Textbook learning rate set: 2e-4 for LoRA (the lab's default is 2e-3, for 60 steps).":
+        "교과서 학습률 적용: LoRA에 2e-4 (랩의 기본값은 60스텝에 맞춘 2e-3).",
 }
