@@ -143,7 +143,7 @@ STRINGS = {
     'Attention heads; they must divide the hidden size.':
         '어텐션 헤드 수. 은닉 크기를 나누어떨어지게 해야 합니다.',
     'intermediate':
-        'intermediate (FFN 너비)',
+        'FFN 너비',
     'Width of the feed-forward layer inside each block (usually 4 x hidden).':
         '각 블록 안 피드포워드 층의 너비 (보통 hidden의 4배).',
     'max positions':
