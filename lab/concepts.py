@@ -31,7 +31,7 @@ PREDICT = {
     "tokenizer": ("Will the new tokenizer use fewer tokens per text than the old one?",
                   ["Fewer tokens", "About the same", "More tokens"]),
     "pretrain": ("Will the eval perplexity end below the unigram level (the dashed line)?", ["Below", "Above"]),
-    "finetune": ("Which ticked method will be the most accurate?", None),  # None: the ticked methods
+    "finetune": ("Which ticked method will be the most accurate?", None),  # None: the methods, by family
     "sft": ("Will held-out accuracy rise after SFT?", ["It will rise", "It will stay", "It will fall"]),
 }
 

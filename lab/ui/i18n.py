@@ -18,12 +18,10 @@ import inspect
 from contextvars import ContextVar
 
 import gradio as gr
-
 from gradio.i18n import I18nData
 
 from lab.ui.locales import en, ko
 
-LANGUAGES = ("en", "ko")
 ENGLISH: dict[str, str] = en.STRINGS
 KOREAN: dict[str, str] = ko.STRINGS
 # the page's language, written into the last input of an event before it reaches the server
