@@ -104,6 +104,8 @@ def keep_syllables(tok) -> None:
     if isinstance(tok.backend_tokenizer.normalizer, normalizers.BertNormalizer):
         tok.backend_tokenizer.normalizer = normalizers.BertNormalizer(
             clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=True)
+        # saved in tokenizer_config.json too: on loading, transformers rebuilds the normaliser from it
+        tok.init_kwargs["strip_accents"] = False
 
 
 def readable(tok, token: str) -> str:
@@ -199,6 +201,8 @@ def train_tokenizer(cfg: TokenizerConfig, texts: list[str], on_batch=None):
         trainee = AutoTokenizer.from_pretrained(base_path(cfg.base))
         keep_syllables(trainee)
     new = trainee.train_new_from_iterator(batches(), vocab_size=int(cfg.vocab_size), length=len(texts))
+    if trainee is not old:
+        keep_syllables(new)
     return old, new
 
 

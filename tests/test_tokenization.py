@@ -119,3 +119,10 @@ def test_korean_corpus_trains_and_chips_show_whole_syllables(base):
     new_text = "".join(t for t in _chip_texts(sample["new"]) if not t.startswith("·"))
     assert "자동차가" in new_text.replace(" ", "")  # whole words, learnt from the corpus
     assert len(sample["new"]) < len(sample["old"])  # the Korean vocabulary cuts Korean into fewer pieces
+
+
+def test_a_saved_korean_tokenizer_keeps_its_syllables(tmp_path):
+    _, new = tokenization.train_tokenizer(TokenizerConfig(vocab_size=200), KOREAN)
+    new.save_pretrained(str(tmp_path))
+    loaded = tokenization.load_tokenizer(str(tmp_path))
+    assert loaded.tokenize("자동차가 정말") == new.tokenize("자동차가 정말") == ["자동차가", "정말"]
