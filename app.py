@@ -9,10 +9,12 @@ from pathlib import Path
 
 import gradio as gr
 
+from lab import limits, sources
+from lab.errors import LabError
 from lab.tasks import build_runner
-from lab.ui import finetune_tab, pipeline_tab, pretrain_tab, runs_tab, sft_tab, tokenizer_tab
-from lab.ui.common import ensure_owner, poll_only_the_open_tab
-from lab.ui.i18n import I18N, _, localise_initial_plots, translate_page
+from lab.ui import common, finetune_tab, pipeline_tab, pretrain_tab, runs_tab, sft_tab, tokenizer_tab
+from lab.ui.common import ensure_owner, message_html, owner_of, poll_only_the_open_tab
+from lab.ui.i18n import I18N, LANG_JS, PAGE_LANG, _, lang_box, language, localise_initial_plots, translate_page
 from lab.ui.teach import follow_guess, learn_panel
 
 ASSETS = Path(__file__).parent / "assets"
@@ -28,9 +30,11 @@ TABS = [("1 · Pipeline", "pipeline", pipeline_tab), ("2 · Tokenizer", "tokeniz
 def build_demo(runner=None) -> gr.Blocks:
     runner = runner or build_runner()
     with gr.Blocks(title=_("Fine-Tuning Lab")) as demo:
-        owner = gr.BrowserState("", storage_key="fine-tuning-lab-owner")
+        owner = gr.BrowserState("", storage_key="fine-tuning-lab-owner")  # a signed token (lab.owners)
+        watch = common.PAGE["watch"] = gr.State(None)  # the run a ?run=ID link names, once checked
         gr.Markdown(INTRO)
-        with gr.Tabs():
+        link_note = gr.HTML("", elem_id="watch-note")
+        with gr.Tabs() as all_tabs:
             tabs = []  # (tab, its components): a tab's job timer ticks only while it is open
             for label, key, module in TABS:
                 with gr.Tab(label, id=key, elem_id=f"tab-{key}") as tab:
@@ -41,10 +45,30 @@ def build_demo(runner=None) -> gr.Blocks:
             with gr.Tab("Run history", id="runs", elem_id="tab-runs") as tab:
                 runs = runs_tab.build(runner, owner)
                 tabs.append((tab, runs))
-        demo.load(ensure_owner, owner, owner, queue=False).then(**runs["load"])
+        common.PAGE["watch"] = None
+        timers = [(tab, parts.get("timers", [parts["timer"]] if "timer" in parts else [])) for tab, parts in tabs]
+        every = [t for _, ts in timers for t in ts]
+
+        def open_link(token, page_lang, request: gr.Request):
+            """A watch link (?run=ID) opens the run's tab on it, if this browser may read it."""
+            PAGE_LANG.set(language(page_lang))  # a refusal is said in the page's language
+            run_id = (dict(request.query_params) if request else {}).get("run", "")
+            keep = [gr.skip()] * (3 + len(every))
+            if not run_id:
+                return keep
+            try:
+                run = sources.readable_run(run_id.strip()[:100], owner_of(token), runner.store)
+            except LabError as exc:
+                return [None, gr.skip(), message_html(str(exc))] + [gr.skip()] * len(every)
+            tab_id = runs_tab.TAB_OF_KIND.get(run["kind"], "runs")
+            mine = {id(t) for tab, ts in timers if tab.id == tab_id for t in ts}
+            return [run["id"], gr.Tabs(selected=tab_id), ""] + [gr.Timer(active=id(t) in mine) for t in every]
+
+        demo.load(ensure_owner, owner, owner, queue=False).then(
+            open_link, [owner, lang_box()], [watch, all_tabs, link_note, *every], queue=False, js=LANG_JS
+        ).then(**runs["load"])
         tab.select(**runs["load"])
-        poll_only_the_open_tab([(tab, parts.get("timers", [parts["timer"]] if "timer" in parts else []))
-                                for tab, parts in tabs])
+        poll_only_the_open_tab(timers)
     translate_page(demo)  # every English string of the page becomes its I18n key (Korean in lab/ui/locales)
     localise_initial_plots(demo)  # figures are drawn on the server: redrawn in the page's language on load
     demo.runner = runner
@@ -54,8 +78,29 @@ def build_demo(runner=None) -> gr.Blocks:
 def launch_kwargs() -> dict:
     """What `launch()` takes in gradio 6: theme and css moved here from gr.Blocks()."""
     return {"css": (ASSETS / "lab.css").read_text(), "theme": gr.themes.Soft(), "i18n": I18N,
-            "max_file_size": "20mb", "show_error": False, "footer_links": ["api", "settings"]}
+            "max_file_size": limits.MAX_UPLOAD_BYTES, "show_error": False, "footer_links": ["api", "settings"]}
+
+
+def start_up():
+    """Once per app process: runs left queued or running by the last process are marked interrupted."""
+    from lab.store import get_store
+
+    get_store().sweep()
+
+
+QUEUE_IDLE_SLEEP_S = 0.05
+
+
+def queued(demo: gr.Blocks) -> gr.Blocks:
+    """The queue with the lab's settings. Gradio's queue loop polls every 1 ms when idle (about 9% of
+    a core, taken from training on a 2-core machine); 50 ms costs a queued click at most 50 ms. The
+    timers that pages poll skip the queue (queue=False), so watching is not slowed by it."""
+    demo.queue(default_concurrency_limit=4)
+    demo._queue.sleep_when_free = QUEUE_IDLE_SLEEP_S  # gradio has no setting for either (6.31)
+    demo._queue.progress_update_sleep_when_free = QUEUE_IDLE_SLEEP_S  # 10 ms; no tab reports gr.Progress
+    return demo
 
 
 if __name__ == "__main__":
-    build_demo().queue(default_concurrency_limit=4).launch(**launch_kwargs())
+    start_up()
+    queued(build_demo()).launch(**launch_kwargs())

@@ -2,6 +2,7 @@
 
     python -m lab pipeline --task sentence-similarity --text "I love it" --text2 "I like it" --json out.json
     python -m lab <tokenizer|pretrain|finetune|sft|dpo> --help
+    python -m lab export RUN_ID --out DIR     # the run as a standalone script (also: report, push)
 
 Training commands run on the same worker and store as the app, so their runs appear in its tabs.
 """
@@ -40,7 +41,7 @@ def run_job(kind: str, config) -> dict:
     from lab.tasks import build_runner
 
     runner = build_runner()
-    job_id = runner.submit("cli", kind, config)
+    job_id = runner.submit("cli", kind, config, allow_local=True)  # the CLI may read local files
     # The Trainer prints its log dicts (PrinterCallback); stdout is for the result alone.
     with contextlib.redirect_stdout(sys.stderr):
         return _follow(runner, job_id)
@@ -75,7 +76,7 @@ def cmd_pipeline(args) -> dict:
     from lab.config import PipelineConfig
     from lab.pipelines import run_pipeline
 
-    return run_pipeline(config_from(args, PipelineConfig))
+    return run_pipeline(config_from(args, PipelineConfig), allow_local=True)
 
 
 def cmd_finetune(args) -> dict:
@@ -94,6 +95,38 @@ def cmd_pretrain(args) -> dict:
     from lab.config import PretrainConfig
 
     return run_job("pretrain", config_from(args, PretrainConfig))
+
+
+def stored_run(run_id: str) -> dict:
+    from lab.store import Store
+
+    run = Store().get_run(run_id)
+    if run is None:
+        raise LabError(f"There is no run {run_id}; copy a run id from the Run history tab or a --json result.")
+    return run
+
+
+def cmd_export(args) -> dict:
+    from lab.export import export_run
+
+    return export_run(stored_run(args.run_id), args.out)
+
+
+def cmd_report(args) -> dict:
+    from lab.report import build_report
+
+    return build_report(stored_run(args.run_id), args.out)
+
+
+def cmd_push(args) -> dict:
+    import getpass
+    import os
+
+    from lab.hub_push import push
+
+    # never a flag: flags land in shell history and the process list
+    token = os.environ.get("HF_TOKEN") or getpass.getpass("Hugging Face token (not echoed, not stored): ")
+    return {"url": push(stored_run(args.run_id), args.repo, token, method=args.method, private=not args.public)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +169,22 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--method", choices=SFT_METHODS, default="lora", help=help_text(config_class, "method"))
         add_config_flags(p, config_class, skip=("method",))
         p.set_defaults(func=lambda args, kind=name, cls=config_class: run_job(kind, config_from(args, cls)))
+
+    # --- a run as code, as a report, on the Hub ---
+    p = sub.add_parser("export", help="Write a run's standalone script, its data, accelerate configs and a README.")
+    p.add_argument("run_id")
+    p.add_argument("--out", required=True, help="A new or empty folder.")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("report", help="Zip a run's settings, per-step metrics (CSV), figures (HTML) and script.")
+    p.add_argument("run_id")
+    p.add_argument("--out", required=True, help="The zip file to write.")
+    p.set_defaults(func=cmd_report)
+    p = sub.add_parser("push", help="Upload a run's model or adapter with a model card (token from HF_TOKEN or a prompt).")
+    p.add_argument("run_id")
+    p.add_argument("--repo", required=True, help="your-name/model-name on the Hub.")
+    p.add_argument("--method", help="For a fine-tuning comparison: which method's model.")
+    p.add_argument("--public", action="store_true", help="Make a new repository public (default: private).")
+    p.set_defaults(func=cmd_push)
 
     for command in sub.choices.values():
         command.add_argument("--json", dest="json_out", help="Write the result to this JSON file.")

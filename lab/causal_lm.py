@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 from pathlib import Path
 
-from lab import resources
+from lab import limits, sources
 from lab.config import SFT_METHODS
 from lab.errors import LabError
 
@@ -32,7 +32,7 @@ def load_causal_lm(name: str):
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
-    path = resources.resolve_model(name)
+    path = sources.resolve_model(name, allow_local=True)  # checked at submit
     try:
         config = AutoConfig.from_pretrained(path)
     except (OSError, ValueError) as exc:
@@ -61,12 +61,14 @@ def validate(cfg, max_steps: int) -> None:
         raise LabError(f"Unknown method '{cfg.method}'; pick one of: {', '.join(SFT_METHODS)}.")
     if not 1 <= cfg.steps <= max_steps:
         raise LabError(f"Steps must be between 1 and {max_steps}; you asked for {cfg.steps}.")
-    if not 1 <= cfg.batch_size <= 64:
-        raise LabError(f"Batch size must be between 1 and 64; you asked for {cfg.batch_size}.")
-    if cfg.learning_rate < 0 or cfg.learning_rate > 0.1:
+    if not 1 <= cfg.batch_size <= limits.SFT_MAX_BATCH:
+        raise LabError(f"Batch size must be between 1 and {limits.SFT_MAX_BATCH}; you asked for {cfg.batch_size}.")
+    if not 0 <= cfg.learning_rate <= 0.1:  # written so that NaN fails too
         raise LabError("The learning rate must be between 0 (the method's default) and 0.1.")
-    if not 8 <= cfg.max_length <= 4096:
-        raise LabError(f"Max length must be between 8 and 4096 tokens; you asked for {cfg.max_length}.")
+    if not 8 <= cfg.max_length <= limits.SFT_MAX_LENGTH:
+        raise LabError(f"Max length must be between 8 and {limits.SFT_MAX_LENGTH} tokens; you asked for {cfg.max_length}.")
+    if not 1 <= cfg.train_size <= limits.SFT_MAX_TRAIN_ROWS:
+        raise LabError(f"Training examples must be between 1 and {limits.SFT_MAX_TRAIN_ROWS:,}; you asked for {cfg.train_size}.")
     if not 1 <= cfg.eval_size <= 200:
         raise LabError(f"Held-out prompts must be between 1 and 200; you asked for {cfg.eval_size}.")
     if not 1 <= cfg.max_new_tokens <= 64:
@@ -181,10 +183,12 @@ def save_model(model, tokenizer, run_dir: Path, chat_template=None) -> dict:
     return paths
 
 
-def train_between_answers(trainer, tokenizer, heldout: list[dict], max_new_tokens: int, memory, ctx) -> dict | None:
+def train_between_answers(trainer, tokenizer, heldout: list[dict], max_new_tokens: int, memory, ctx) -> dict:
     """Answer the held-out prompts, train, answer them again: the before/after the page shows.
 
-    Emits an "answers" event for each phase; None when the job was stopped during training.
+    Emits an "answers" event for each phase. A job stopped during training skips the "after" answers
+    (a stop should end the job at once, and past its time budget it has no time left for them): its
+    answers event has phase "stopped", accuracy_after is None and "stopped" is True.
     """
     ctx.log(f"Answering {len(heldout)} held-out prompts before training…")
     before = generate_answers(trainer.model, tokenizer, heldout, max_new_tokens, ctx)
@@ -194,10 +198,12 @@ def train_between_answers(trainer, tokenizer, heldout: list[dict], max_new_token
     with memory:
         trainer.train()
     if ctx.cancelled:
-        return None
+        rows = answer_rows(heldout, before, [""] * len(before))
+        ctx.emit("answers", phase="stopped", accuracy=accuracy_before, rows=rows)
+        return {"accuracy_before": accuracy_before, "accuracy_after": None, "answers": rows, "stopped": True}
     ctx.log("Answering the same held-out prompts after training…")
     after = generate_answers(trainer.model, tokenizer, heldout, max_new_tokens, ctx)
     accuracy_after = accuracy(after, heldout)
     rows = answer_rows(heldout, before, after)
     ctx.emit("answers", phase="after", accuracy=accuracy_after, accuracy_before=accuracy_before, rows=rows)
-    return {"accuracy_before": accuracy_before, "accuracy_after": accuracy_after, "answers": rows}
+    return {"accuracy_before": accuracy_before, "accuracy_after": accuracy_after, "answers": rows, "stopped": False}

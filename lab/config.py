@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from lab import limits
+
 
 def _f(default, help: str, **kw):
     return field(default=default, metadata={"help": help}, **kw)
@@ -22,7 +24,7 @@ def help_text(config_class, name: str) -> str:
 # --- pipeline tab (issue 2) ----------------------------------------------------------------------
 PIPELINE_TASKS = ("sentence-similarity", "text-generation", "text-classification", "fill-mask",
                   "question-answering", "zero-shot-classification", "summarization")
-MAX_INPUT_CHARS = 2000
+MAX_INPUT_CHARS = limits.MAX_TEXT_CHARS
 
 
 @dataclass
@@ -37,14 +39,14 @@ class PipelineConfig:
 
 # --- tokenizer and pre-training tabs (issue 3) ---------------------------------------------------
 TOKENIZER_BASES = ("minilm", "smollm2")
-MAX_VOCAB_SIZE = 100_000
+MAX_VOCAB_SIZE = limits.TOKENIZER_MAX_VOCAB
 
 
 @dataclass
 class TokenizerConfig:
     base: str = _f("minilm", "The tokenizer whose algorithm is retrained: minilm (WordPiece, BERT uncased) or smollm2 (byte-level BPE).")
     vocab_size: int = _f(8000, "How many tokens the new vocabulary may hold (special tokens included).")
-    corpus: str = _f("tweets", "tweets (the built-in corpus), the path of an uploaded .txt/.csv/.jsonl, or a Hub dataset id (online only).")
+    corpus: str = _f("tweets", "tweets (the built-in corpus), an uploaded .txt/.csv/.jsonl file, or a Hub dataset id (online only).")
     sample: str = _f("Driverless cars are sooo cool, can't wait to ride one!! #future",
                      "A sentence that the old and the new tokenizer split side by side.")
     batch_size: int = _f(1000, "Texts per batch fed to train_new_from_iterator.")
@@ -56,8 +58,8 @@ PRETRAIN_INITS = ("scratch", "minilm")
 @dataclass
 class PretrainConfig:
     init: str = _f("scratch", "scratch: a new BERT from BertConfig; minilm: continue MiniLM's pre-training (its MLM head starts untrained).")
-    tokenizer: str = _f("latest", "latest (the newest trained tokenizer, else MiniLM's), minilm, smollm2, run:<id> of a tokenizer run, or a tokenizer folder.")
-    corpus: str = _f("tweets", "tweets, the path of an uploaded .txt/.csv/.jsonl, or a Hub dataset id (online only).")
+    tokenizer: str = _f("latest", "latest (the newest trained tokenizer, else MiniLM's), minilm, smollm2, or run:<id> of a tokenizer run.")
+    corpus: str = _f("tweets", "tweets, an uploaded .txt/.csv/.jsonl file, or a Hub dataset id (online only).")
     vocab_size: int = _f(0, "0 takes the tokenizer's size; any other value must equal it.")
     hidden: int = _f(128, "Hidden size: the width of every token vector.")
     layers: int = _f(2, "How many transformer blocks.")
@@ -82,7 +84,7 @@ class PretrainConfig:
 FINETUNE_METHODS = ("full", "head", "selective", "adapter", "lora", "lora_scratch", "qlora", "dora", "adalora",
                     "prompt")
 FINETUNE_DEFAULT_METHODS = "full,head,lora,qlora"
-FINETUNE_MAX_STEPS = 2000
+FINETUNE_MAX_STEPS = limits.FINETUNE_MAX_STEPS
 
 
 @dataclass
@@ -120,14 +122,14 @@ class FinetuneConfig:
 SFT_METHODS = ("lora", "full")
 SFT_DEFAULT_LR = {"lora": 2e-3, "full": 5e-5}  # LoRA's few new weights need a larger step than full
 DPO_DEFAULT_LR = {"lora": 2e-3, "full": 1e-5}
-MAX_SFT_STEPS = 2000
+MAX_SFT_STEPS = limits.SFT_MAX_STEPS
 
 
 @dataclass
 class CausalRunConfig:
     """Settings SFT and DPO share: the model, the data, the method, the evaluation."""
-    model: str = _f("smollm2", "The causal LM to tune: smollm2 (packaged), a lab run (run:<id>), a folder or a Hub id.")
-    dataset: str = _f("tweets", "tweets (the built-in sentiment task), the path of an uploaded .jsonl, or hub:<owner/name> when the Hub answers.")
+    model: str = _f("smollm2", "The causal LM to tune: smollm2 (packaged), a lab run (run:<id>) or a Hub id.")
+    dataset: str = _f("tweets", "tweets (the built-in sentiment task), an uploaded .jsonl file, or a Hub dataset id (owner/name) when the Hub answers.")
     method: str = _f("lora", "lora trains small adapter matrices beside frozen weights; full trains every weight.")
     steps: int = _f(60, "Optimizer steps to train.")
     batch_size: int = _f(4, "Examples per step.")

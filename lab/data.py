@@ -15,11 +15,12 @@ import json
 import random
 from pathlib import Path
 
+from lab import limits
 from lab.errors import LabError
 from lab.resources import tweets_csv
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # 20 MB: a classroom upload, not a corpus dump
-MAX_UPLOAD_ROWS = 200_000
+MAX_UPLOAD_BYTES = limits.MAX_UPLOAD_BYTES
+MAX_UPLOAD_ROWS = limits.MAX_UPLOAD_ROWS
 MIN_CONFIDENCE = 0.8
 SPLIT_SEED = 0
 EVAL_FRACTION = 0.2

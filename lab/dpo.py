@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from lab import causal_lm, resources
+from lab import causal_lm, sources
 from lab.config import DPO_DEFAULT_LR, MAX_SFT_STEPS, DPORunConfig
 from lab.errors import LabError
 from lab.jobs import JobContext
@@ -60,7 +60,7 @@ def dpo_job(cfg: DPORunConfig, ctx: JobContext) -> dict:
         ctx.emit("notice", message=notice)
     ctx.check_cancel()
 
-    run_dir = resources.runs_dir() / ctx.job_id
+    run_dir = sources.run_folder(ctx.job_id, create=True)
     memory = PeakMemory(device())
     callback = DPOEventCallback(ctx, memory=memory, method=cfg.method)
     args = DPOConfig(**causal_lm.trl_settings(cfg, str(run_dir / "trainer"), causal_lm.learning_rate(cfg, DPO_DEFAULT_LR)),
@@ -74,8 +74,9 @@ def dpo_job(cfg: DPORunConfig, ctx: JobContext) -> dict:
     ctx.emit("preview", examples=len(rows["train"]), parameters=params, example=rows["train"][0])
 
     outcome = causal_lm.train_between_answers(trainer, tokenizer, rows["heldout"], cfg.max_new_tokens, memory, ctx)
-    if outcome is None:
-        return {}
+    if outcome["stopped"] and not callback.last_step:
+        return {}  # stopped before its first step: no training to keep
+    # stopped or not, the model (with LoRA, also its adapter) as trained so far is saved and offered
 
     ctx.log("Saving the tuned model…")
     paths = causal_lm.save_model(trainer.model, tokenizer, run_dir)
@@ -86,5 +87,6 @@ def dpo_job(cfg: DPORunConfig, ctx: JobContext) -> dict:
         "parameters": params, "peak_memory_bytes": memory.peak_bytes, "notices": notices, "beta": cfg.beta,
         "base_model": path, **paths,
         "models": [{"ref": f"run:{ctx.job_id}", "task": "text-generation",
-                    "label": f"{cfg.model} DPO {cfg.method}, {callback.last_step} steps ({ctx.job_id[:6]})"}],
+                    "label": f"{cfg.model} DPO {cfg.method}, {callback.last_step} steps"
+                             f"{' (stopped)' if outcome['stopped'] else ''} ({ctx.job_id[:6]})"}],
     }

@@ -10,4 +10,4 @@ class LabError(Exception):
 
 
 class Cancelled(Exception):
-    """Raised inside a job when its cancel event is set."""
+    """Raised inside a job when its cancel event is set; its message, if any, says why nothing is kept."""

@@ -4,6 +4,10 @@
 
 After training, `update_spectrum` gives the singular values of each learned update (alpha/r) B A:
 how much of the rank r the update really uses.
+
+A page passes its verified owner id as `viewer`: a base named `run:<id>` is read only when the run is
+the viewer's or shared, so a stranger's private run reads like a missing one. The check runs on every
+call, before any cache is asked (the caches hold folders, never references).
 """
 from __future__ import annotations
 
@@ -12,21 +16,26 @@ import functools
 import torch
 from torch import nn
 
-from lab import resources
+from lab import sources
 from lab.errors import LabError
 
 
+def _skeleton(base: str, viewer: str | None = "", allow_local: bool = False, num_labels: int = 2):
+    """The base's weightless module tree; `viewer` "" (nobody) reads no private run, None trusts (the CLI)."""
+    return _skeleton_of(sources.resolve_model(base, viewer=viewer, allow_local=allow_local), num_labels)
+
+
 @functools.lru_cache(maxsize=4)
-def _skeleton(base: str, num_labels: int = 2):
+def _skeleton_of(path: str, num_labels: int):
     from lab.finetune_data import skeleton
-    return skeleton(resources.resolve_model(base), num_labels)
+    return skeleton(path, num_labels)
 
 
-def lora_shapes(base: str, target_modules: str, r: int, alpha: int = 16) -> dict:
+def lora_shapes(base: str, target_modules: str, r: int, alpha: int = 16, viewer: str | None = "") -> dict:
     """Shapes of W, A and B for each target, and the LoRA parameter count against the whole model."""
     from lab.methods.common import check_rank, check_targets, is_head
 
-    model = _skeleton(base)
+    model = _skeleton(base, viewer)
     targets = [t.strip() for t in target_modules.split(",") if t.strip()]
     check_rank(model, r)
     check_targets(model, targets)
@@ -65,9 +74,9 @@ def update_spectrum(model, cfg=None, top: int = 12) -> dict:
     return {"update_singular_values": spectra} if spectra else {}
 
 
-def weight_names(base: str) -> list[str]:
+def weight_names(base: str, viewer: str | None = "") -> list[str]:
     """The 2-D weights of the model's Linear layers (the ones QLoRA quantises)."""
-    model = _skeleton(base)
+    model = _skeleton(base, viewer)
     return [f"{n}.weight" for n, m in model.named_modules() if isinstance(m, nn.Linear)
             and not n.startswith(("classifier", "pre_classifier", "score"))]
 
@@ -79,12 +88,13 @@ def _weights(base_path: str) -> dict:
     return {n: p.detach() for n, p in model.named_parameters() if p.dim() == 2}
 
 
-def nf4_block(base: str = "minilm", weight: str = "", block: int = 0, blocksize: int = 64) -> dict:
+def nf4_block(base: str = "minilm", weight: str = "", block: int = 0, blocksize: int = 64,
+              viewer: str | None = "") -> dict:
     """One real block of a weight, its absmax, the 16 NF4 levels it is rounded to, and the error."""
     from lab.methods.bnb import bitsandbytes
 
     functional = bitsandbytes().functional
-    weights = _weights(resources.resolve_model(base))
+    weights = _weights(sources.resolve_model(base, viewer=viewer))
     name = weight or next(n for n in weights if n.endswith("query.weight"))
     name = name.removeprefix("bert.").removeprefix("base_model.")
     if name not in weights:
@@ -109,19 +119,21 @@ def nf4_block(base: str = "minilm", weight: str = "", block: int = 0, blocksize:
             "bits_per_param_double_quant": 4 + 8 / blocksize + 32 / (blocksize * 256)}
 
 
-def parameter_map(base: str, method_names: list[str], cfg) -> dict:
+def parameter_map(base: str, method_names: list[str], cfg, allow_local: bool = False, viewer: str | None = "") -> dict:
     """{method: {group: {"trainable", "total"}}} for the methods as prepared on the base (random weights)."""
     from transformers import AutoModelForSequenceClassification
 
     from lab import methods as registry
     from lab.metrics import parameter_groups
 
-    config = _skeleton(base).config
+    config = _skeleton(base, viewer, allow_local).config
     out = {}
     for name in method_names:
-        key = "lora" if name == "qlora" else name  # QLoRA trains exactly LoRA's parameters, on a 4-bit base
-        torch.manual_seed(0)
-        model = AutoModelForSequenceClassification.from_config(config)
-        registry.get(key)
-        out[name] = parameter_groups(registry.prepare(key, model, cfg))
+        # QLoRA's 4-bit base needs bitsandbytes and real weights; its trainable parameters are LoRA's,
+        # checked against peft's own count in the tests. The meta device draws no random numbers, so
+        # an explainer never moves the global RNG a training job is using.
+        key = "lora" if name == "qlora" else name
+        with torch.device("meta"):
+            model = AutoModelForSequenceClassification.from_config(config)
+            out[name] = parameter_groups(registry.prepare(key, model, cfg))
     return out

@@ -16,11 +16,13 @@ from dataclasses import asdict
 import numpy as np
 
 from lab import methods as registry
-from lab import resources
+from lab import sources
 from lab.config import FinetuneConfig
 from lab.finetune_data import Plan, make_plan
 from lab.jobs import JobContext
-from lab.metrics import PeakMemory, count_parameters, predict_memory
+from lab.metrics import TensorMemory, count_parameters, predict_memory
+
+MEMORY_STEPS = 3  # every part of the ledger exists by the end of step 2; the profiler slows what it watches
 
 
 def encode(rows: list[dict], tokenizer, labels: list[str], max_length: int):
@@ -67,28 +69,37 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
 
     from lab import explain
     from lab.finetune_models import save_method
-    from lab.training import EventCallback, device, training_args
+    from lab.training import EventCallback, MemoryCallback, device, quiet, training_args
 
     started = time.perf_counter()
-    model, base_total = load_base(name, plan, cfg)
+    # measured from before the weights exist, so the peak covers them, whatever ran before
+    memory = TensorMemory(device(), steps=MEMORY_STEPS).start()
+    try:
+        model, base_total = load_base(name, plan, cfg)
+    except BaseException:
+        memory.stop()
+        raise
+    load_seconds = time.perf_counter() - started
+    memory.phase("trainer set-up")
     counts = count_parameters(model)
-    conf = model.config
-    ledger = predict_memory(model, cfg.batch_size, cfg.max_length, conf.hidden_size, conf.num_hidden_layers,
-                            getattr(conf, "intermediate_size", None), getattr(conf, "num_attention_heads", 12))
+    ledger = predict_memory(model, cfg.batch_size, cfg.max_length)
     quantised = registry.qlora.quantised_bytes(model) if name == "qlora" else {}
     ctx.emit("method", method=name, label=registry.get(name).LABEL, trainable=counts["trainable"],
              total=counts["total"], predicted_memory_bytes=ledger)
-    memory = PeakMemory(device())
-    callback = EventCallback(ctx, memory, method=name)
+    callback = EventCallback(ctx, method=name)
     with tempfile.TemporaryDirectory() as scratch:
         args = training_args(scratch, cfg.steps, cfg.batch_size, learning_rate(name, cfg), cfg.seed,
-                             per_device_eval_batch_size=64, label_names=["labels"], remove_unused_columns=False)
-        trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
-                          data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics,
-                          callbacks=[callback, *registry.callbacks(name, model, ctx)])
-        with memory:
+                             per_device_eval_batch_size=64, label_names=["labels"], remove_unused_columns=False,
+                             **(registry.qlora.training_overrides() if name == "qlora" else {}))
+        trainer = quiet(Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
+                                data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics,
+                                callbacks=[callback, MemoryCallback(memory), *registry.callbacks(name, model, ctx)]))
+        train_started = time.perf_counter()
+        try:
             trainer.train()
-        train_seconds = time.perf_counter() - started
+        finally:
+            memory.stop()
+        train_seconds = time.perf_counter() - train_started  # loading and set-up are load_seconds
         if ctx.cancelled:
             return {}
         scores = trainer.evaluate()
@@ -96,9 +107,10 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
         "label": registry.get(name).LABEL, "learning_rate": learning_rate(name, cfg),
         "trainable_params": counts["trainable"], "total_params": counts["total"], "percent": counts["percent"],
         "predicted_memory_bytes": ledger, "measured_peak_bytes": memory.peak_bytes, "memory_source": memory.source,
+        "measured_phase_bytes": memory.phase_peaks,
         "seconds_per_step": callback.seconds_per_step, "steps": callback.last_step,
         "accuracy": scores.get("eval_accuracy"), "f1": scores.get("eval_f1"), "loss": callback.losses,
-        "train_seconds": round(train_seconds, 2),
+        "train_seconds": round(train_seconds, 2), "load_seconds": round(load_seconds, 2),
     }
     result.update(explain.update_spectrum(model, cfg))
     result.update(quantised)
@@ -136,4 +148,4 @@ def finetune_job(cfg: FinetuneConfig, ctx: JobContext) -> dict:
     return {"methods": results, "order": list(results), "models": models, "labels": plan.labels,
             "base": cfg.base, "base_path": plan.base_path, "settings": asdict(cfg),
             "total_seconds": round(time.perf_counter() - started, 2),
-            "train_rows": len(train_ds), "eval_rows": len(eval_ds), "runs_dir": str(resources.runs_dir())}
+            "train_rows": len(train_ds), "eval_rows": len(eval_ds), "runs_dir": str(sources.run_folder(ctx.job_id).parent)}

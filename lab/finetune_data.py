@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab import data, resources
+from lab import data, limits, sources
 from lab.config import FINETUNE_MAX_STEPS, FinetuneConfig
 from lab.errors import LabError
 
-MAX_BATCH = 128
-MAX_TRAIN_ROWS = 50_000
+MAX_BATCH = limits.FINETUNE_MAX_BATCH
+MAX_TRAIN_ROWS = limits.FINETUNE_MAX_TRAIN_ROWS
 
 
 @dataclass
@@ -26,17 +26,17 @@ class Plan:
     methods: list[str]
 
 
-def load_rows(dataset: str) -> tuple[list[dict], list[dict], list[str]]:
+def load_rows(dataset: str, viewer: str | None = None, allow_local: bool = True) -> tuple[list[dict], list[dict], list[str]]:
     """(train, eval, labels) for the built-in tweets, an uploaded file or a Hub dataset."""
-    dataset = (dataset or "").strip()
-    if dataset in ("", "tweets"):
+    source = sources.resolve_data(dataset, viewer, allow_local)
+    if source.kind == "builtin":
         train, evaluation = data.tweet_split()
-    elif Path(dataset).is_file():
-        rows = data.read_upload(dataset, need_labels=True)
+    elif source.kind in ("upload", "local"):
+        rows = data.read_upload(source.value, need_labels=True)
         train, evaluation = data.split_rows(rows)
     else:
-        train, evaluation = data.split_rows(data.hub_rows(dataset, limit=MAX_TRAIN_ROWS))
-    labels = data.check_labels(train + evaluation, Path(dataset).name if dataset else "The dataset")
+        train, evaluation = data.split_rows(data.hub_rows(source.value, limit=MAX_TRAIN_ROWS))
+    labels = data.check_labels(train + evaluation, source.label if source.kind != "builtin" else "The dataset")
     return train[:MAX_TRAIN_ROWS], evaluation, labels
 
 
@@ -54,10 +54,13 @@ def check_settings(cfg: FinetuneConfig) -> list[str]:
         raise LabError(f"Steps must be between 1 and {FINETUNE_MAX_STEPS}; {cfg.steps} is not.")
     if not 1 <= cfg.batch_size <= MAX_BATCH:
         raise LabError(f"The batch size must be between 1 and {MAX_BATCH}; {cfg.batch_size} is not.")
-    if not 8 <= cfg.max_length <= 512:
-        raise LabError(f"The maximum length must be between 8 and 512 tokens; {cfg.max_length} is not.")
-    if cfg.eval_size < 0 or cfg.learning_rate < 0:
-        raise LabError("The eval size and learning rate cannot be negative.")
+    if len(methods) > limits.FINETUNE_MAX_METHODS:
+        raise LabError(f"Compare at most {limits.FINETUNE_MAX_METHODS} methods at once; untick some.")
+    if not 8 <= cfg.max_length <= limits.FINETUNE_MAX_LENGTH:
+        raise LabError(f"The maximum length must be between 8 and {limits.FINETUNE_MAX_LENGTH} tokens; "
+                       f"{cfg.max_length} is not.")
+    if not (cfg.eval_size >= 0 and 0 <= cfg.learning_rate <= 1):  # written so that NaN fails too
+        raise LabError("The eval size cannot be negative and the learning rate must be between 0 and 1.")
     if not 0 <= cfg.lora_dropout < 1:
         raise LabError("LoRA dropout must be at least 0 and below 1.")
     return methods
@@ -80,12 +83,14 @@ def skeleton(base_path: str, num_labels: int):
         raise LabError(f"A {config.model_type} model cannot classify text; pick an encoder such as MiniLM.") from None
 
 
-def make_plan(cfg: FinetuneConfig) -> Plan:
+def make_plan(cfg: FinetuneConfig, viewer: str | None = None, allow_local: bool = True) -> Plan:
+    """The plan, or a LabError. The submit check calls it with the owner (`viewer`) and the page's rules;
+    the job calls it again with the defaults, on a config that check has already passed."""
     from lab.methods import check
 
     methods = check_settings(cfg)
-    base_path = resources.resolve_model(cfg.base)
-    train, evaluation, labels = load_rows(cfg.dataset)
+    base_path = sources.resolve_model(cfg.base, viewer=viewer, allow_local=allow_local)
+    train, evaluation, labels = load_rows(cfg.dataset, viewer, allow_local)
     if cfg.eval_size:
         evaluation = evaluation[: cfg.eval_size]
     model = skeleton(base_path, len(labels))

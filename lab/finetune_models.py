@@ -2,7 +2,7 @@
 
 Every method saves the parameters it trained (`trainable.safetensors`: the whole model for full
 fine-tuning, only the adapter for LoRA). Methods that fold into a plain classifier (full, head,
-selective, LoRA merged) also save a loadable HF folder at runs_dir()/<job>/<method>/model, which the
+selective, LoRA merged) also save a loadable HF folder at run_folder(<job>)/<method>/model, which the
 pipeline tab lists. Adapter, QLoRA and prompt tuning cannot: they are rebuilt on the base to be used.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from lab import methods as registry
-from lab import resources
+from lab import sources
 from lab.errors import LabError
 
 CACHE_SIZE = 8
@@ -21,7 +21,7 @@ _cache_lock = threading.Lock()
 
 
 def method_dir(job_id: str, name: str) -> Path:
-    return resources.runs_dir() / job_id / name
+    return sources.run_folder(job_id, create=True) / name
 
 
 def trainable_state(model) -> dict:

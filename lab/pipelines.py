@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Iterator
 
-from lab import resources
+from lab import resources, sources
 from lab.config import MAX_INPUT_CHARS, PIPELINE_TASKS, PipelineConfig
 from lab.errors import LabError
 
@@ -44,13 +44,13 @@ _cache: "collections.OrderedDict[tuple, object]" = collections.OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def lab_models(task: str, store=None) -> list[tuple[str, str]]:
-    """(label, ref) of the models this lab has trained for a task, newest first."""
+def lab_models(task: str, viewer: str | None, store=None) -> list[tuple[str, str]]:
+    """(label, ref) of the models trained for a task that the viewer may use (theirs, shared), newest first."""
     if store is None:
-        from lab.store import Store
-        store = Store()
+        from lab.store import get_store
+        store = get_store()
     found = []
-    for run in store.list_runs(status="done"):
+    for run in store.list_runs(status=("done", "cancelled"), viewer=viewer):  # a stopped run keeps its models
         for model in (run.get("result") or {}).get("models", []):
             if model.get("task") == task:
                 found.append((model.get("label") or model["ref"], model["ref"]))
@@ -75,6 +75,8 @@ def validate(cfg: PipelineConfig) -> None:
         raise LabError("Put [MASK] where the model should guess a word.")
     if not 1 <= cfg.max_new_tokens <= 256:
         raise LabError("Max new tokens must be between 1 and 256.")
+    if not 0 <= cfg.temperature <= 2:  # written so that NaN fails too
+        raise LabError("The temperature must be between 0 and 2.")
 
 
 def model_for(cfg: PipelineConfig) -> str:
@@ -90,9 +92,11 @@ def model_for(cfg: PipelineConfig) -> str:
     return default
 
 
-def get_pipeline(task: str, model: str):
-    """A cached `transformers.pipeline` for (task, model)."""
-    key = (task, model)
+def get_pipeline(task: str, model: str, viewer: str | None = None, allow_local: bool = False):
+    """A cached `transformers.pipeline` for (task, model); the model is resolved (and its access
+    checked) before the cache is asked, so a cached private model never answers a stranger."""
+    path = sources.resolve_model(model, viewer=viewer, allow_local=allow_local)
+    key = (task, path)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -100,7 +104,6 @@ def get_pipeline(task: str, model: str):
         from transformers import pipeline
         from lab.training import device
 
-        path = resources.resolve_model(model)
         try:
             pipe = pipeline(HF_TASK.get(task, task), model=path, device=0 if device() == "cuda" else -1)
         except (OSError, ValueError, KeyError) as exc:
@@ -168,13 +171,14 @@ def _tokens(pipe, model_inputs) -> list[list]:
     return [[token, token_id] for token, token_id in zip(pipe.tokenizer.convert_ids_to_tokens(ids), ids)]
 
 
-def stream_pipeline(cfg: PipelineConfig) -> Iterator[dict]:
-    """Yields partial results (text generation streams its text), the last one complete."""
+def stream_pipeline(cfg: PipelineConfig, viewer: str | None = None, allow_local: bool = False) -> Iterator[dict]:
+    """Yields partial results (text generation streams its text), the last one complete.
+    `viewer`: the page's owner (runs it may use); the CLI passes allow_local for local folders."""
     validate(cfg)
     model = model_for(cfg)
     timings = {"load": 0.0, "preprocess": 0.0, "forward": 0.0, "postprocess": 0.0}
     start = time.perf_counter()
-    pipe = get_pipeline(cfg.task, model)
+    pipe = get_pipeline(cfg.task, model, viewer, allow_local)
     timings["load"] = 1000 * (time.perf_counter() - start)
     base = {"task": cfg.task, "model": model, "code": code_lines(cfg.task, model, cfg),
             "postprocess": POSTPROCESS[cfg.task], "timings_ms": timings}
@@ -207,11 +211,36 @@ def stream_pipeline(cfg: PipelineConfig) -> Iterator[dict]:
     yield {**base, "answer": result, "tokens": _tokens(pipe, model_inputs), "raw": _summarise(outputs)}
 
 
+def local_sampler(temperature: float, seed: int | None = None):
+    """Sampling at `temperature` from the page's own torch.Generator, never the global RNG.
+
+    A training job draws dropout and data order from the global generator; a page sampling from it
+    meanwhile would change that run. This processor draws the token itself and leaves only it
+    possible, so generate's greedy step picks exactly the sampled token.
+    """
+    import secrets
+
+    import torch
+    from transformers import LogitsProcessor, LogitsProcessorList
+
+    generator = torch.Generator().manual_seed(secrets.randbits(63) if seed is None else seed)
+
+    class Sample(LogitsProcessor):
+        def __call__(self, input_ids, scores):  # scores: (batch, vocab)
+            probs = torch.softmax(scores.float() / temperature, dim=-1)
+            token = torch.multinomial(probs.cpu(), 1, generator=generator).to(scores.device)  # (batch, 1)
+            return torch.full_like(scores, float("-inf")).scatter(1, token, 0.0)
+
+    return LogitsProcessorList([Sample()])
+
+
 def _generate(pipe, cfg: PipelineConfig, base: dict, timings: dict) -> Iterator[dict]:
     from transformers import TextIteratorStreamer
 
     streamer = TextIteratorStreamer(pipe.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=120)
-    sampling = {"do_sample": True, "temperature": cfg.temperature} if cfg.temperature > 0 else {"do_sample": False}
+    sampling = {"do_sample": False}
+    if cfg.temperature > 0:
+        sampling["logits_processor"] = local_sampler(cfg.temperature)
     from transformers.utils.chat_template_utils import Chat
 
     messages = Chat([{"role": "user", "content": cfg.text}])  # what pipe(messages) wraps them in
@@ -242,9 +271,9 @@ def _generate(pipe, cfg: PipelineConfig, base: dict, timings: dict) -> Iterator[
            "raw": _summarise(outputs)}
 
 
-def run_pipeline(cfg: PipelineConfig) -> dict:
+def run_pipeline(cfg: PipelineConfig, viewer: str | None = None, allow_local: bool = False) -> dict:
     """The complete result (the last of `stream_pipeline`)."""
     result = None
-    for result in stream_pipeline(cfg):
+    for result in stream_pipeline(cfg, viewer, allow_local):
         pass
     return result

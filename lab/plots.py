@@ -1,19 +1,43 @@
-"""Plotly figures drawn from job events and results (the UI only passes them to gr.Plot)."""
+"""Plotly figures drawn from job events and results (the UI only passes them to gr.Plot).
+
+Every figure is built as a plain dict and wrapped without validation (`_figure`): plotly's own
+builders deep-copy and validate the whole "plotly_white" template for each figure (about 12 ms),
+which thirty watching pages would pay on every redraw. The template is converted to a dict once.
+"""
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"]
 LAYOUT = dict(template="plotly_white", height=340, margin=dict(l=50, r=20, t=40, b=45),
               legend=dict(orientation="h", y=-0.2), font=dict(size=13))
+_TEMPLATE = pio.templates["plotly_white"].to_plotly_json()  # built once: the costly part of a figure
+
+
+def _figure(data: list[dict], title: str, **layout) -> go.Figure:
+    """A figure from trace dicts and layout keys, with the lab's look, without plotly's validation."""
+    merged = {**LAYOUT, "template": _TEMPLATE, "title": {"text": title}, **layout}
+    return go.Figure({"data": data, "layout": merged}, _validate=False)
+
+
+def _axis_title(text: str) -> dict:
+    return {"title": {"text": text}}
+
+
+def _hline(level: float, label: str) -> tuple[dict, dict]:
+    """A dashed horizontal reference line across the plot and its label (what add_hline makes)."""
+    shape = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": level, "y1": level,
+             "line": {"dash": "dash", "color": "#6b7280"}}
+    note = {"text": label, "showarrow": False, "xref": "x domain", "x": 1, "xanchor": "right",
+            "yref": "y", "y": level, "yanchor": "bottom"}
+    return shape, note
 
 
 def empty_figure(title: str, note: str = "Nothing to show yet.") -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=note, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
-                       font=dict(size=14, color="#6b7280"))
-    fig.update_layout(title=title, xaxis=dict(visible=False), yaxis=dict(visible=False), **LAYOUT)
-    return fig
+    annotation = {"text": note, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+                  "font": {"size": 14, "color": "#6b7280"}}
+    return _figure([], title, annotations=[annotation], xaxis={"visible": False}, yaxis={"visible": False})
 
 
 def curve_figure(events: list[dict], y: str = "loss", x: str = "step", event_type: str = "step",
@@ -30,18 +54,16 @@ def curve_figure(events: list[dict], y: str = "loss", x: str = "step", event_typ
         ys.append(event[y])
     if not lines:
         return empty_figure(title, "The curve appears with the first logged step.")
-    fig = go.Figure()
-    for i, (name, (xs, ys)) in enumerate(lines.items()):
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers" if len(xs) < 30 else "lines",
-                                 name=name, line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
-    if reference is not None:
-        label, level = reference
-        fig.add_hline(y=level, line_dash="dash", line_color="#6b7280", annotation_text=label,
-                      annotation_position="top right")
-    fig.update_layout(title=title, xaxis_title=x.replace("_", " "), yaxis_title=y.replace("_", " "), **LAYOUT)
+    data = [{"type": "scatter", "x": xs, "y": ys, "mode": "lines+markers" if len(xs) < 30 else "lines",
+             "name": name, "line": {"color": PALETTE[i % len(PALETTE)], "width": 2}}
+            for i, (name, (xs, ys)) in enumerate(lines.items())]
+    layout = {"xaxis": _axis_title(x.replace("_", " ")), "yaxis": _axis_title(y.replace("_", " "))}
     if log_y:
-        fig.update_yaxes(type="log")
-    return fig
+        layout["yaxis"]["type"] = "log"
+    if reference is not None:
+        shape, note = _hline(reference[1], reference[0])
+        layout.update(shapes=[shape], annotations=[note])
+    return _figure(data, title, **layout)
 
 
 def bar_figure(labels: list[str], values: list[float], title: str, unit: str = "",
@@ -49,12 +71,12 @@ def bar_figure(labels: list[str], values: list[float], title: str, unit: str = "
     """Horizontal bars, one per label, the value printed on each."""
     colors = colors or [PALETTE[i % len(PALETTE)] for i in range(len(labels))]
     text = [f"{v:,.4g}{unit}" for v in values]
-    fig = go.Figure(go.Bar(x=values, y=labels, orientation="h", marker_color=colors, text=text,
-                           textposition="auto"))
-    fig.update_layout(title=title, yaxis=dict(autorange="reversed"), **LAYOUT)
+    bars = {"type": "bar", "x": list(values), "y": list(labels), "orientation": "h", "marker": {"color": colors},
+            "text": text, "textposition": "auto"}
+    layout = {"yaxis": {"autorange": "reversed"}}
     if log_x:
-        fig.update_xaxes(type="log")
-    return fig
+        layout["xaxis"] = {"type": "log"}
+    return _figure([bars], title, **layout)
 
 
 def timing_figure(timings_ms: dict) -> go.Figure:
@@ -63,40 +85,36 @@ def timing_figure(timings_ms: dict) -> go.Figure:
                       colors=["#9ca3af", "#2563eb", "#dc2626", "#16a34a"][: len(stages)])
 
 
-# --- fine-tuning comparison (issue 4) ------------------------------------------------------------
+# --- fine-tuning comparison ----------------------------------------------------------------------
 def grouped_bar_figure(categories: list[str], series: dict[str, list[float]], title: str, unit: str = "") -> go.Figure:
     """Vertical bars: one group per category, one bar per series (e.g. predicted vs measured memory)."""
-    fig = go.Figure()
-    for i, (name, values) in enumerate(series.items()):
-        fig.add_trace(go.Bar(name=name, x=categories, y=values, marker_color=PALETTE[i % len(PALETTE)],
-                             text=[f"{v:,.3g}{unit}" for v in values], textposition="auto"))
-    fig.update_layout(title=title, barmode="group", **LAYOUT)
-    return fig
+    data = [{"type": "bar", "name": name, "x": list(categories), "y": list(values),
+             "marker": {"color": PALETTE[i % len(PALETTE)]}, "text": [f"{v:,.3g}{unit}" for v in values],
+             "textposition": "auto"} for i, (name, values) in enumerate(series.items())]
+    return _figure(data, title, barmode="group")
 
 
 def stacked_bar_figure(categories: list[str], parts: dict[str, list[float]], title: str, unit: str = "",
                        extra: tuple[str, list[float]] | None = None) -> go.Figure:
     """Stacked bars of parts per category, with an optional marker series drawn on top (measured values)."""
-    fig = go.Figure()
-    for i, (name, values) in enumerate(parts.items()):
-        fig.add_trace(go.Bar(name=name, x=categories, y=values, marker_color=PALETTE[i % len(PALETTE)]))
+    data = [{"type": "bar", "name": name, "x": list(categories), "y": list(values),
+             "marker": {"color": PALETTE[i % len(PALETTE)]}} for i, (name, values) in enumerate(parts.items())]
     if extra is not None:
-        fig.add_trace(go.Scatter(name=extra[0], x=categories, y=extra[1], mode="markers",
-                                 marker=dict(symbol="diamond", size=14, color="#111827")))
-    fig.update_layout(title=title, barmode="stack", yaxis_title=unit, **LAYOUT)
-    return fig
+        data.append({"type": "scatter", "name": extra[0], "x": list(categories), "y": list(extra[1]),
+                     "mode": "markers", "marker": {"symbol": "diamond", "size": 14, "color": "#111827"}})
+    return _figure(data, title, barmode="stack", yaxis=_axis_title(unit))
 
 
 def nf4_figure(block: dict) -> go.Figure:
     """Histogram of one weight block, the 16 NF4 levels (scaled by the block's absmax) as lines."""
-    fig = go.Figure(go.Histogram(x=block["values"], nbinsx=40, name="weights in the block", marker_color=PALETTE[0]))
-    for i, level in enumerate(block["scaled_levels"]):
-        fig.add_vline(x=level, line_color=PALETTE[1], line_width=1, line_dash="dot")
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="16 NF4 levels x absmax",
-                             line=dict(color=PALETTE[1], dash="dot")))
-    fig.update_layout(title=f"{block['weight']}, block {block['block']} ({block['blocksize']} values)",
-                      xaxis_title="weight value", yaxis_title="count", **LAYOUT)
-    return fig
+    data = [{"type": "histogram", "x": list(block["values"]), "nbinsx": 40, "name": "weights in the block",
+             "marker": {"color": PALETTE[0]}},
+            {"type": "scatter", "x": [None], "y": [None], "mode": "lines", "name": "16 NF4 levels x absmax",
+             "line": {"color": PALETTE[1], "dash": "dot"}}]
+    shapes = [{"type": "line", "xref": "x", "x0": level, "x1": level, "yref": "y domain", "y0": 0, "y1": 1,
+               "line": {"color": PALETTE[1], "width": 1, "dash": "dot"}} for level in block["scaled_levels"]]
+    return _figure(data, f"{block['weight']}, block {block['block']} ({block['blocksize']} values)",
+                   shapes=shapes, xaxis=_axis_title("weight value"), yaxis=_axis_title("count"))
 
 
 def parameter_map_figure(groups: dict[str, dict[str, dict]]) -> go.Figure:
@@ -106,25 +124,23 @@ def parameter_map_figure(groups: dict[str, dict[str, dict]]) -> go.Figure:
     z = [[groups[m].get(g, {}).get("trainable", 0) / max(groups[m].get(g, {}).get("total", 0), 1) for g in columns]
          for m in methods]
     text = [[f"{groups[m].get(g, {}).get('trainable', 0):,}" for g in columns] for m in methods]
-    fig = go.Figure(go.Heatmap(z=z, x=columns, y=methods, text=text, texttemplate="%{text}", zmin=0, zmax=1,
-                               colorscale=[[0, "#e5e7eb"], [0.001, "#bfdbfe"], [1, "#1d4ed8"]],
-                               colorbar=dict(title="trains")))
-    fig.update_layout(title="Which parameters train (count of trainable parameters per module group)",
-                      **{**LAYOUT, "height": 120 + 45 * len(methods)})
-    return fig
+    heat = {"type": "heatmap", "z": z, "x": columns, "y": methods, "text": text, "texttemplate": "%{text}",
+            "zmin": 0, "zmax": 1, "colorscale": [[0, "#e5e7eb"], [0.001, "#bfdbfe"], [1, "#1d4ed8"]],
+            "colorbar": {"title": {"text": "trains"}}}
+    return _figure([heat], "Which parameters train (count of trainable parameters per module group)",
+                   height=120 + 45 * len(methods))
 
 
 def spectrum_figure(spectra: dict[str, list[float]], title: str) -> go.Figure:
     if not spectra:
         return empty_figure(title, "Train LoRA to see the singular values of its update.")
-    fig = go.Figure()
-    for i, (name, values) in enumerate(spectra.items()):
-        fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers",
-                                 name=name.replace("bert.encoder.layer.", "L").replace(".attention.self", ""),
-                                 line=dict(color=PALETTE[i % len(PALETTE)], width=1.5)))
-    fig.update_layout(title=title, xaxis_title="singular value index", yaxis_title="singular value", **LAYOUT)
-    return fig
-# --- pre-training tab (issue 3) -------------------------------------------------------------------
+    data = [{"type": "scatter", "x": list(range(1, len(values) + 1)), "y": list(values), "mode": "lines+markers",
+             "name": name.replace("bert.encoder.layer.", "L").replace(".attention.self", ""),
+             "line": {"color": PALETTE[i % len(PALETTE)], "width": 1.5}} for i, (name, values) in enumerate(spectra.items())]
+    return _figure(data, title, xaxis=_axis_title("singular value index"), yaxis=_axis_title("singular value"))
+
+
+# --- pre-training tab ----------------------------------------------------------------------------
 def mlm_loss_figure(events: list[dict], unigram: float | None = None) -> go.Figure:
     """Train loss per step, eval loss at intervals, and ln(unigram perplexity) as the reference line."""
     import math

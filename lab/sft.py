@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from lab import causal_lm, resources
+from lab import causal_lm, sources
 from lab.config import MAX_SFT_STEPS, SFT_DEFAULT_LR, SFTRunConfig
 from lab.errors import LabError
 from lab.jobs import JobContext
@@ -46,7 +46,9 @@ def loss_token_fraction(dataset) -> float:
 
 def _lengths(tokenizer, rows: list[dict], kind: str) -> list[int]:
     if kind == "messages":
-        return [len(tokenizer.apply_chat_template(r["messages"], tokenize=True)) for r in rows]
+        # transformers 5 returns a BatchEncoding here: its len() is its number of keys, not of tokens
+        return [len(tokenizer.apply_chat_template(r["messages"], tokenize=True, return_dict=True)["input_ids"])
+                for r in rows]
     return [len(ids) for ids in tokenizer([r["prompt"] + r["completion"] for r in rows])["input_ids"]]
 
 
@@ -82,7 +84,7 @@ def sft_job(cfg: SFTRunConfig, ctx: JobContext) -> dict:
     ctx.check_cancel()
 
     ctx.log("Tokenizing and masking with trl…")
-    run_dir = resources.runs_dir() / ctx.job_id
+    run_dir = sources.run_folder(ctx.job_id, create=True)
     memory = PeakMemory(device())
     callback = EventCallback(ctx, memory=memory, method=cfg.method)
     trainer = build_trainer(cfg, model, tokenizer, rows, str(run_dir / "trainer"), [callback])
@@ -100,12 +102,14 @@ def sft_job(cfg: SFTRunConfig, ctx: JobContext) -> dict:
              examples=len(prepared), parameters=params)
 
     outcome = causal_lm.train_between_answers(trainer, tokenizer, rows["heldout"], cfg.max_new_tokens, memory, ctx)
-    if outcome is None:
-        return {}
+    if outcome["stopped"] and not callback.last_step:
+        return {}  # stopped before its first step: no training to keep
+    # stopped or not, the model (with LoRA, also its adapter) as trained so far is saved and offered
     train_seconds = callback.seconds_per_step * callback.last_step if callback.seconds_per_step else 0.0
 
     ctx.log("Saving the tuned model…")
     paths = causal_lm.save_model(trainer.model, tokenizer, run_dir, chat_template=original_template)
+    stopped = " (stopped)" if outcome["stopped"] else ""
     source = "tweets" if rows["name"] == "the built-in tweets" else rows["name"]
     return {
         "method": cfg.method, "steps": callback.last_step, "seconds": round(time.perf_counter() - started, 2),
@@ -115,6 +119,6 @@ def sft_job(cfg: SFTRunConfig, ctx: JobContext) -> dict:
         "parameters": params, "peak_memory_bytes": memory.peak_bytes, "notices": notices,
         "base_model": path, **paths,
         "models": [{"ref": f"run:{ctx.job_id}", "task": "text-generation",
-                    "label": f"SmolLM2 SFT {cfg.method}, {source}, {callback.last_step} steps ({ctx.job_id[:6]})"
-                    if cfg.model == "smollm2" else f"{cfg.model} SFT {cfg.method} ({ctx.job_id[:6]})"}],
+                    "label": f"SmolLM2 SFT {cfg.method}, {source}, {callback.last_step} steps{stopped} ({ctx.job_id[:6]})"
+                    if cfg.model == "smollm2" else f"{cfg.model} SFT {cfg.method}{stopped} ({ctx.job_id[:6]})"}],
     }

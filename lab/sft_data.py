@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from lab import data
+from lab import data, sources
 from lab.errors import LabError
 
 MIN_ROWS = 4  # a few to train on and at least one held out
@@ -53,12 +53,11 @@ def _heldout_item(prompt, expected: str, shown: str) -> dict:
 
 def _read_rows(cfg) -> tuple[list[dict], str]:
     """Raw rows of an upload (.jsonl) or a Hub dataset, and a name for messages."""
-    source = cfg.dataset.strip()
-    if source.startswith("hub:"):
-        name = source[4:].strip()
-        rows = list(data.hub_table(name, cfg.train_size + cfg.eval_size))
-        return [data._normalise(r) for r in rows], name
-    path = Path(source)
+    source = sources.resolve_data(cfg.dataset, allow_local=True)  # typed paths were refused at submit
+    if source.kind == "hub":
+        rows = list(data.hub_table(source.value, cfg.train_size + cfg.eval_size))
+        return [data._normalise(r) for r in rows], source.value
+    path = Path(source.value)
     if path.suffix.lower() != ".jsonl":
         raise LabError(f"{path.name}: upload a .jsonl file (one JSON object per line), not {path.suffix or 'a file without extension'}.")
     if not path.exists():

@@ -1,9 +1,13 @@
 """Run history in SQLite and artifacts on disk, so runs survive a restart of the app.
 
-A run is one job: its kind, owner, config, status, figures (the job's result) and curve points (the
-numbers of its step and eval events). Its files live in `<data dir>/runs/<run id>/`.
+A run is one job: its kind, owner, config, status, figures (the job's result), curve points (the
+numbers of its step and eval events, written as the run goes) and whether its owner shared it with
+the class. Its files live in the folder `lab.sources.run_folder(id)` gives.
 
-    python -c "from lab.store import Store; print(Store().list_runs()[:3])"
+The app opens one Store per process (`get_store()`) and sweeps it once at start-up (`sweep()`):
+what was queued or running when the last process ended is marked "interrupted", keeping its curves.
+
+    python -c "from lab.store import get_store; print(get_store().list_runs()[:3])"
 """
 from __future__ import annotations
 
@@ -24,14 +28,41 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS points (
     run_id TEXT NOT NULL, series TEXT NOT NULL, x REAL NOT NULL, y REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS points_run ON points (run_id);
+CREATE TABLE IF NOT EXISTS pins (kind TEXT PRIMARY KEY, run_id TEXT NOT NULL);
 """
 CURVE_EVENTS = ("step", "eval")
+INTERRUPTED = "The app restarted during this run; the curves up to then are kept."
+
+_shared: "Store | None" = None
+_shared_lock = threading.Lock()
+
+
+def get_store() -> "Store":
+    """The one Store of this process (opened on first use; the start-up sweep is separate)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared.root != resources.data_dir():
+            _shared = Store()
+        return _shared
 
 
 def _jsonable(value):
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     return value
+
+
+def curve_points(run_id: str, events) -> list[tuple]:
+    """(run, series, x, y) rows of the numbers in step and eval events; a method tag prefixes the series."""
+    points = []
+    for event in events:
+        if event.get("type") not in CURVE_EVENTS or "step" not in event:
+            continue
+        prefix = f"{event['method']}/" if "method" in event else ""
+        for key, value in event.items():
+            if key not in ("t", "step") and isinstance(value, (int, float)) and not isinstance(value, bool):
+                points.append((run_id, f"{prefix}{event['type']}/{key}", float(event["step"]), float(value)))
+    return points
 
 
 class Store:
@@ -42,23 +73,29 @@ class Store:
         self._lock = threading.Lock()
         with self._connect() as db:
             db.executescript(SCHEMA)
-            # A restart ends whatever was running: say so rather than leave it "running" forever.
-            db.execute("UPDATE runs SET status='failed', error='The app restarted during this run.' "
-                       "WHERE status IN ('queued', 'running')")
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
+            if "shared" not in columns:  # a history from before sharing existed: every run private
+                db.execute("ALTER TABLE runs ADD COLUMN shared INTEGER NOT NULL DEFAULT 0")
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=10)
         db.row_factory = sqlite3.Row
         return db
 
-    def run_dir(self, run_id: str) -> Path:
-        path = self.root / "runs" / run_id
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+    def sweep(self) -> int:
+        """At start-up only: what was queued or running belonged to a process that is gone."""
+        with self._lock, self._connect() as db:
+            return db.execute("UPDATE runs SET status='interrupted', error=?, finished=? "
+                              "WHERE status IN ('queued', 'running')", (INTERRUPTED, time.time())).rowcount
+
+    def run_dir(self, run_id: str, create: bool = True) -> Path:
+        """This store's folder of a run's files (the same layout as sources.run_folder, under self.root)."""
+        from lab.sources import run_folder
+        return run_folder(run_id, create=create, root=self.root)
 
     def zip_run(self, run_id: str) -> Path | None:
         """The run's folder as a zip beside it (made once), or None when it saved no files."""
-        folder = self.root / "runs" / run_id
+        folder = self.run_dir(run_id, create=False)
         if not folder.is_dir() or not any(p for p in folder.rglob("*") if p.is_file()):
             return None
         archive = self.root / "downloads" / f"{run_id}.zip"
@@ -72,16 +109,21 @@ class Store:
             db.execute("INSERT INTO runs (id, kind, owner, config, status, created) VALUES (?,?,?,?,?,?)",
                        (run_id, kind, owner, json.dumps(_jsonable(config), default=str), "queued", time.time()))
 
+    def set_status(self, run_id: str, status: str) -> None:
+        with self._lock, self._connect() as db:
+            db.execute("UPDATE runs SET status=? WHERE id=?", (status, run_id))
+
+    def add_points(self, run_id: str, events) -> None:
+        """Curve points of events as they come, so a restart mid-run keeps the curve so far."""
+        points = curve_points(run_id, events)
+        if points:
+            with self._lock, self._connect() as db:
+                db.executemany("INSERT INTO points VALUES (?,?,?,?)", points)
+
     def finish_run(self, run_id: str, status: str, result: dict | None, error: str | None,
                    events: list[dict] = ()) -> None:
-        points = []
-        for event in events:
-            if event.get("type") not in CURVE_EVENTS or "step" not in event:
-                continue
-            prefix = f"{event['method']}/" if "method" in event else ""
-            for key, value in event.items():
-                if key not in ("t", "step") and isinstance(value, (int, float)) and not isinstance(value, bool):
-                    points.append((run_id, f"{prefix}{event['type']}/{key}", float(event["step"]), float(value)))
+        """The run's end; `events` are those not yet written with add_points."""
+        points = curve_points(run_id, events)
         with self._lock, self._connect() as db:
             db.execute("UPDATE runs SET status=?, finished=?, result=?, error=? WHERE id=?",
                        (status, time.time(), json.dumps(result, default=str) if result is not None else None,
@@ -99,19 +141,63 @@ class Store:
                 run["curves"].setdefault(p["series"], []).append([p["x"], p["y"]])
         return run
 
-    def list_runs(self, kind: str | None = None, status: str | None = None, limit: int = 100) -> list[dict]:
+    def list_runs(self, kind: str | None = None, status: str | tuple | None = None, limit: int = 100,
+                  viewer: str | None = None) -> list[dict]:
+        """Newest first. With `viewer`, only the viewer's own runs and the runs shared with the class."""
         query, args = "SELECT * FROM runs WHERE 1=1", []
         if kind:
             query, args = query + " AND kind=?", args + [kind]
-        if status:
-            query, args = query + " AND status=?", args + [status]
+        if status:  # one status or several
+            statuses = [status] if isinstance(status, str) else list(status)
+            query, args = query + f" AND status IN ({','.join('?' * len(statuses))})", args + statuses
+        if viewer is not None:
+            query, args = query + " AND (owner=? OR shared=1)", args + [viewer]
         with self._connect() as db:
             rows = db.execute(query + " ORDER BY created DESC LIMIT ?", (*args, limit)).fetchall()
         return [self._row(r) for r in rows]
+
+    def set_shared(self, run_id: str, shared: bool) -> None:
+        with self._lock, self._connect() as db:
+            db.execute("UPDATE runs SET shared=? WHERE id=?", (int(bool(shared)), run_id))
+
+    def pin(self, kind: str, run_id: str | None) -> None:
+        """The run the whole class watches on a tab (None unpins); a pinned run is shared too."""
+        with self._lock, self._connect() as db:
+            db.execute("DELETE FROM pins WHERE kind=?", (kind,))
+            if run_id:
+                db.execute("INSERT INTO pins VALUES (?,?)", (kind, run_id))
+                db.execute("UPDATE runs SET shared=1 WHERE id=?", (run_id,))
+
+    def pins(self) -> dict[str, str]:
+        with self._connect() as db:
+            return {r["kind"]: r["run_id"] for r in db.execute("SELECT kind, run_id FROM pins")}
+
+    def delete_run(self, run_id: str) -> None:
+        """The row, its curves, its pin, its folder and its zip."""
+        from lab.sources import run_folder
+        with self._lock, self._connect() as db:
+            db.execute("DELETE FROM points WHERE run_id=?", (run_id,))
+            db.execute("DELETE FROM pins WHERE run_id=?", (run_id,))
+            db.execute("DELETE FROM runs WHERE id=?", (run_id,))
+        shutil.rmtree(run_folder(run_id), ignore_errors=True)
+        (self.root / "downloads" / f"{run_id}.zip").unlink(missing_ok=True)
+
+    def owner_runs(self, owner: str) -> list[dict]:
+        """An owner's finished runs, oldest first, with the bytes their folders hold (for pruning)."""
+        from lab.sources import run_folder
+        with self._connect() as db:
+            rows = db.execute("SELECT id, status FROM runs WHERE owner=? ORDER BY created", (owner,)).fetchall()
+        out = []
+        for row in rows:
+            folder = run_folder(row["id"])
+            size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+            out.append({"id": row["id"], "status": row["status"], "bytes": size})
+        return out
 
     @staticmethod
     def _row(row: sqlite3.Row) -> dict:
         run = dict(row)
         run["config"] = json.loads(run["config"])
         run["result"] = json.loads(run["result"]) if run["result"] else None
+        run["shared"] = bool(run.get("shared"))
         return run

@@ -14,12 +14,12 @@ import time
 import unicodedata
 from pathlib import Path
 
-from lab import resources
+from lab import limits, resources, sources
 from lab.config import MAX_VOCAB_SIZE, TOKENIZER_BASES, TokenizerConfig
 from lab.errors import Cancelled, LabError
 
 MIN_VOCAB_SIZE = 100        # below this the alphabet alone does not fit
-MAX_CORPUS_TEXTS = 200_000
+MAX_CORPUS_TEXTS = limits.MAX_CORPUS_TEXTS
 HELD_OUT_FRACTION = 0.1
 HELD_OUT_MAX = 2000         # enough texts for a stable average, quick to tokenize
 NEW_TOKENS_SHOWN = 20
@@ -28,20 +28,20 @@ HANGUL_START, HANGUL_END = "\uac00", "\ud7a3"  # the precomposed syllables
 
 # --- corpora ----------------------------------------------------------------------------------------
 def corpus_texts(corpus: str) -> list[str]:
-    """The texts of a corpus choice: "tweets", an uploaded file's path, or a Hub dataset id (online)."""
-    corpus = (corpus or "").strip()
-    if corpus in ("", "tweets"):
+    """The texts of a corpus choice: "tweets", an uploaded file, or a Hub dataset id (online); see lab.sources.
+
+    Jobs call this after the submit check has already refused typed paths, so local files pass here.
+    """
+    source = sources.resolve_data(corpus, allow_local=True)
+    if source.kind == "builtin":
         from lab.data import tweet_texts
         texts = tweet_texts()
-    elif Path(corpus).is_file():
+    elif source.kind in ("upload", "local"):
         from lab.data import read_upload
-        texts = [str(row.get("text", "")) for row in read_upload(corpus)]
-    elif "/" in corpus and " " not in corpus and not Path(corpus).suffix:
-        from lab.data import hub_rows
-        texts = [row["text"] for row in hub_rows(corpus, limit=MAX_CORPUS_TEXTS)]
+        texts = [str(row.get("text", "")) for row in read_upload(source.value)]
     else:
-        raise LabError(f"'{corpus}' is neither the built-in tweets, an uploaded file nor a Hub dataset id; "
-                       "pick tweets or upload a .txt, .csv or .jsonl file.")
+        from lab.data import hub_rows
+        texts = [row["text"] for row in hub_rows(source.value, limit=MAX_CORPUS_TEXTS)]
     texts = [t.strip() for t in texts if isinstance(t, str) and t.strip()]
     if not texts:
         raise LabError("The corpus is empty; upload a file with at least one line of text.")
@@ -66,29 +66,15 @@ def base_path(base: str) -> str:
     raise LabError(f"Unknown base tokenizer '{base}'; pick one of: {', '.join(TOKENIZER_BASES)}.")
 
 
-def tokenizer_path(name: str) -> str:
-    """A tokenizer choice (minilm, smollm2, run:<id> of a tokenizer run, a folder) as a folder to load."""
-    name = (name or "").strip()
-    if name in TOKENIZER_BASES:
-        return base_path(name)
-    if name.startswith("run:"):
-        run_id = name[4:]
-        if not run_id or ".." in run_id or "/" in run_id:
-            raise LabError(f"'{name}' is not a run of this lab.")
-        path = resources.runs_dir() / run_id / "tokenizer"
-        if not (path / "tokenizer_config.json").exists():
-            raise LabError(f"The run {run_id} has no saved tokenizer; train one in the Tokenizer tab.")
-        return str(path)
-    if name and Path(name).is_dir():
-        return name
-    raise LabError(f"'{name}' is not a tokenizer; pick minilm, smollm2 or a trained tokenizer run.")
+def tokenizer_path(name: str, viewer: str | None = None, allow_local: bool = True) -> str:
+    """A tokenizer choice (minilm, smollm2, run:<id> of a tokenizer run) as a folder to load (lab.sources)."""
+    return sources.resolve_tokenizer(name, viewer=viewer, allow_local=allow_local)
 
 
-def load_tokenizer(name_or_path: str):
+def load_tokenizer(name_or_path: str, viewer: str | None = None):
     from transformers import AutoTokenizer
 
-    path = name_or_path if Path(name_or_path).is_dir() else tokenizer_path(name_or_path)
-    return AutoTokenizer.from_pretrained(path)
+    return AutoTokenizer.from_pretrained(tokenizer_path(name_or_path, viewer))
 
 
 def has_hangul(texts) -> bool:
@@ -140,12 +126,12 @@ def tokenize_side_by_side(old, new, text: str) -> dict:
     return {"old": chips(old, text), "new": chips(new, text)}
 
 
-def compare_sample(run_id: str, text: str) -> dict:
+def compare_sample(run_id: str, text: str, viewer: str | None = None) -> dict:
     """Old vs new tokens of a sentence for a finished tokenizer run (the page's editable sample)."""
     if not (text or "").strip():
         raise LabError("Type a sentence to tokenize.")
-    new = load_tokenizer(f"run:{run_id}")
-    base = (Path(tokenizer_path(f"run:{run_id}")).parent / "base.txt").read_text().strip()
+    new = load_tokenizer(f"run:{run_id}", viewer)
+    base = (sources.run_folder(run_id) / "base.txt").read_text().strip()
     return tokenize_side_by_side(load_tokenizer(base), new, text[:2000])
 
 
@@ -213,8 +199,9 @@ def tokenizer_job(cfg: TokenizerConfig, ctx) -> dict:
     ctx.log(f"Training a {cfg.vocab_size:,}-token vocabulary from {cfg.base} on {len(train_texts):,} texts")
 
     def on_batch(done, total):
-        if ctx.cancelled:
-            raise Cancelled()
+        if ctx.cancelled:  # the trainer learns from the whole corpus at once: half a corpus is no vocabulary
+            raise Cancelled("A vocabulary is learnt from the whole corpus at once, so a stopped tokenizer "
+                            "run keeps nothing; train it again with a smaller corpus to finish sooner.")
         ctx.emit("progress", done=done, total=total)
 
     started = time.perf_counter()
@@ -231,7 +218,7 @@ def tokenizer_job(cfg: TokenizerConfig, ctx) -> dict:
         "sample": tokenize_side_by_side(old, new, cfg.sample or "Hello world"),
         "sample_text": cfg.sample,
     }
-    run_dir = resources.runs_dir() / ctx.job_id
+    run_dir = sources.run_folder(ctx.job_id, create=True)
     folder = run_dir / "tokenizer"
     new.save_pretrained(str(folder))
     (run_dir / "base.txt").write_text(cfg.base)  # outside the folder: not part of the zip
@@ -245,10 +232,10 @@ def corpus_label(corpus: str) -> str:
     return "tweets" if corpus in ("", "tweets") else Path(corpus).name
 
 
-def tokenizer_runs() -> list[tuple[str, str]]:
-    """(label, "run:<id>") of every finished tokenizer run, newest first."""
-    from lab.store import Store
+def tokenizer_runs(viewer: str | None = None) -> list[tuple[str, str]]:
+    """(label, "run:<id>") of the finished tokenizer runs the viewer may use (theirs and shared), newest first."""
+    from lab.store import get_store
 
-    runs = Store().list_runs(kind="tokenizer", status="done")
+    runs = get_store().list_runs(kind="tokenizer", status=("done", "cancelled"), viewer=viewer)
     return [((r["result"] or {}).get("label") or r["id"][:8], f"run:{r['id']}") for r in runs
-            if (resources.runs_dir() / r["id"] / "tokenizer").is_dir()]
+            if (sources.run_folder(r["id"]) / "tokenizer").is_dir()]

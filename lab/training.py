@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import time
 
-from transformers import TrainerCallback, TrainingArguments
+from transformers import PrinterCallback, TrainerCallback, TrainingArguments
 
 from lab.jobs import JobContext
-from lab.metrics import PeakMemory
+from lab.metrics import PeakMemory, TensorMemory
 
 
 def device() -> str:
@@ -19,19 +19,51 @@ def device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def _bf16_supported() -> bool:
+    import torch
+    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+
 def training_args(output_dir: str, max_steps: int, batch_size: int, learning_rate: float,
                   seed: int = 0, **overrides) -> TrainingArguments:
     """TrainingArguments with the lab's defaults: no checkpoints, no reporters, a log every step."""
     on_cpu = device() == "cpu"
+    bf16 = not on_cpu and _bf16_supported()  # a GPU that has bf16 trains in it; CPU stays fp32 (faster there)
     settings = dict(
         output_dir=output_dir, max_steps=max_steps, per_device_train_batch_size=batch_size,
         per_device_eval_batch_size=max(batch_size, 32), learning_rate=learning_rate, seed=seed,
         data_seed=seed, logging_steps=1, save_strategy="no", report_to="none", disable_tqdm=True,
-        dataloader_num_workers=0, use_cpu=on_cpu, bf16=False, fp16=False,
+        dataloader_num_workers=0, use_cpu=on_cpu, bf16=bf16, fp16=False,
         lr_scheduler_type="linear", warmup_steps=0, weight_decay=0.0,
     )
     settings.update(overrides)
     return TrainingArguments(**settings)
+
+
+def quiet(trainer):
+    """The Trainer without its PrinterCallback (added when tqdm is off): the job's events are the log."""
+    trainer.remove_callback(PrinterCallback)
+    return trainer
+
+
+class MemoryCallback(TrainerCallback):
+    """Marks each step's phases on a TensorMemory and stops it after its first `steps` steps."""
+
+    def __init__(self, memory: TensorMemory):
+        self.memory = memory
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        self.memory.phase(f"step {state.global_step + 1}: forward and backward")
+
+    def on_pre_optimizer_step(self, args, state, control, **kwargs):
+        self.memory.phase(f"step {state.global_step + 1}: optimizer")
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step >= self.memory.steps:
+            self.memory.stop()
+
+    def on_train_end(self, args, state, control, **kwargs):
+        self.memory.stop()
 
 
 class EventCallback(TrainerCallback):

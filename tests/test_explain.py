@@ -8,6 +8,7 @@ from tests.tiny_classifier import tiny_folder
 from lab import explain
 from lab.config import FinetuneConfig
 from lab.errors import LabError
+from lab.metrics import parameter_groups
 
 
 def test_lora_shapes_on_minilm():
@@ -41,12 +42,17 @@ def test_nf4_block_of_a_real_minilm_weight():
 def test_parameter_map_and_update_spectrum(tmp_path):
     base = tiny_folder(tmp_path)
     cfg = FinetuneConfig(lora_r=4, top_k_layers=1, adapter_size=4, max_length=16, prompt_tokens=4)
-    groups = explain.parameter_map(base, ["full", "head", "lora", "qlora"], cfg)
+    groups = explain.parameter_map(base, ["full", "head", "lora", "qlora"], cfg, allow_local=True)  # a test folder
     assert groups["head"]["classifier"]["trainable"] == groups["head"]["classifier"]["total"] > 0
     assert groups["head"]["embeddings"]["trainable"] == 0
     assert groups["full"]["embeddings"]["trainable"] == groups["full"]["embeddings"]["total"]
     assert 0 < groups["lora"]["encoder.layer.0"]["trainable"] < groups["lora"]["encoder.layer.0"]["total"]
-    assert groups["qlora"] == groups["lora"]
+    # QLoRA's map is drawn from LoRA's; hold it against a real 4-bit QLoRA model's trainable weights
+    from lab.finetune import load_base
+    from lab.finetune_data import Plan
+    qlora, _ = load_base("qlora", Plan(base, [], [], ["negative", "positive"], ["qlora"]), cfg)
+    real = {group: v["trainable"] for group, v in parameter_groups(qlora).items()}
+    assert {group: v["trainable"] for group, v in groups["qlora"].items()} == real
 
     from lab.methods.lora_scratch import replace_linear_with_lora
     from tests.tiny_classifier import tiny_model

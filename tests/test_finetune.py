@@ -5,9 +5,10 @@ import time
 
 import pytest
 import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
 
-from lab import resources
+from lab import resources, sources
 from lab.config import FinetuneConfig
 from lab.finetune_models import try_it
 from lab.tasks import build_runner
@@ -20,7 +21,7 @@ EXPORTABLE = {"full", "head", "selective", "lora", "lora_scratch", "dora", "adal
 def run(cfg: FinetuneConfig, timeout: float = 400) -> tuple[str, dict]:
     runner = build_runner()
     try:
-        job_id = runner.submit("test", "finetune", cfg)
+        job_id = runner.submit("test", "finetune", cfg, allow_local=True)  # local files, as the CLI
         deadline = time.time() + timeout
         while runner.snapshot(job_id)["status"] in ("queued", "running") and time.time() < deadline:
             time.sleep(0.2)
@@ -47,7 +48,18 @@ def test_every_method_runs_saves_and_answers(tmp_path):
         assert CLI_KEYS <= set(r), name
         assert [s for s, _ in r["loss"]] == [1, 2, 3]
         assert {"weights", "gradients", "optimizer", "activations"} <= set(r["predicted_memory_bytes"])
-        assert 0 <= r["accuracy"] <= 1 and r["exported"] == (name in EXPORTABLE)
+        assert r["exported"] == (name in EXPORTABLE)
+        assert r["train_seconds"] < r["wall_seconds"] and r["load_seconds"] >= 0  # loading is not training
+    # the reported accuracy is the saved model's on the held-out rows, recomputed here
+    from lab.finetune_data import make_plan
+    plan = make_plan(cfg)
+    full = sources.resolve_model(f"run:{job_id}/full")
+    model, tok = AutoModelForSequenceClassification.from_pretrained(full), AutoTokenizer.from_pretrained(full)
+    with torch.no_grad():
+        logits = model(**tok([r["text"] for r in plan.evaluation], padding=True, truncation=True, max_length=16,
+                             return_tensors="pt")).logits
+    right = [plan.labels[i] == str(r["label"]) for i, r in zip(logits.argmax(-1).tolist(), plan.evaluation)]
+    assert result["methods"]["full"]["accuracy"] == pytest.approx(sum(right) / len(right))
     assert result["methods"]["head"]["saved_bytes"] < result["methods"]["lora"]["saved_bytes"] \
         < result["methods"]["full"]["saved_bytes"]
     assert result["methods"]["qlora"]["quantised_linear_bytes"] < result["methods"]["qlora"]["fp32_linear_bytes"] / 3
@@ -59,8 +71,7 @@ def test_every_method_runs_saves_and_answers(tmp_path):
 
     answers = try_it(job_id, "i love the movie")
     assert [a["method"] for a in answers] == names
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-    path = resources.resolve_model(f"run:{job_id}/lora")  # merged LoRA, loaded as a plain classifier
+    path = sources.resolve_model(f"run:{job_id}/lora")  # merged LoRA, loaded as a plain classifier
     model, tok = AutoModelForSequenceClassification.from_pretrained(path), AutoTokenizer.from_pretrained(path)
     with torch.no_grad():
         probs = model(**tok(["i love the movie"], return_tensors="pt")).logits.softmax(-1)[0].tolist()

@@ -127,3 +127,58 @@ def test_every_job_kind_names_a_real_function():
 
     for kind, target in JOB_KINDS.items():
         assert callable(load(target)), kind
+
+
+def test_a_stopped_job_keeps_the_result_its_handler_returned():
+    def partial(cfg, ctx):
+        done = {}
+        for step in range(1000):
+            if ctx.cancelled:
+                break
+            done[step] = step
+            time.sleep(0.01)
+        return {"finished": len(done)}
+
+    runner = Runner({"partial": partial})
+    job_id = runner.submit("a", "partial", {})
+    while runner.snapshot(job_id)["status"] != "running":
+        time.sleep(0.01)
+    time.sleep(0.05)
+    assert runner.cancel(job_id, owner="b") is False  # a stranger cannot stop it
+    assert runner.cancel(job_id, owner="a")
+    snap = wait_for(runner, job_id)
+    assert snap["status"] == "cancelled" and snap["result"]["finished"] > 0 and "kept" in snap["error"]
+    runner.shutdown()
+
+
+def test_a_job_past_its_time_budget_stops_itself_and_says_so():
+    def forever(cfg, ctx):
+        while not ctx.cancelled:
+            time.sleep(0.01)
+        return {"partial": True}
+
+    runner = Runner({"forever": forever}, check=lambda kind, cfg, owner, local: (cfg, 0.3, []))
+    snap = wait_for(runner, runner.submit("a", "forever", {}), timeout=10)
+    assert snap["status"] == "cancelled" and "time budget" in snap["error"] and snap["result"] == {"partial": True}
+    runner.shutdown()
+
+
+def test_the_instructor_stops_anyone_s_job(gate):
+    runner, _ = make_runner(gate)
+    job_id = runner.submit("student", "record", {"n": 1})
+    assert runner.cancel(job_id, owner="instructor-page", admin=True)
+    assert wait_for(runner, job_id)["status"] == "cancelled"
+    gate.set()
+    runner.shutdown()
+
+
+def test_a_store_failure_at_submit_queues_nothing(gate):
+    class BrokenStore:
+        def create_run(self, *args):
+            raise OSError("disk full")
+
+    runner = Runner({"record": lambda cfg, ctx: {}}, store=BrokenStore())
+    with pytest.raises(LabError, match="could not be saved"):
+        runner.submit("a", "record", {"n": 1})
+    assert runner.jobs() == []
+    runner.shutdown()

@@ -253,3 +253,24 @@ def test_rank_figure_draws_one_line_per_layer():
     assert [t.name for t in fig.data] == ["L0.query", "L0.value"]
     assert list(fig.data[0].y) == [5, 4, 3] and list(fig.data[0].x) == [1, 2, 3]
     assert not rank_figure([], "Rank per layer").data  # nothing yet: the empty figure's note
+
+
+def test_head_trains_the_models_own_seeded_head(tmp_path):
+    base = tiny_folder(tmp_path)
+    plan = Plan(base, [], [], ["negative", "positive"], ["head"])
+    head, _ = load_base("head", plan, FinetuneConfig(seed=3))
+    full, _ = load_base("full", plan, FinetuneConfig(seed=3))
+    assert {n for n, p in head.named_parameters() if p.requires_grad} == {"classifier.weight", "classifier.bias"}
+    assert torch.equal(head.classifier.weight, full.classifier.weight)  # the same start as every method
+    # BERT's own init (normal, std = initializer_range 0.5), not nn.Linear's uniform(+-1/sqrt(16))
+    assert head.classifier.weight.abs().max() > 0.25
+
+
+def test_head_finds_a_head_named_score():
+    from transformers import LlamaConfig, LlamaForSequenceClassification
+
+    model = LlamaForSequenceClassification(LlamaConfig(
+        vocab_size=32, hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+        num_key_value_heads=2, num_labels=2, pad_token_id=0))
+    prepared = registry.prepare("head", model, FinetuneConfig())
+    assert {n for n, p in prepared.named_parameters() if p.requires_grad} == {"score.weight"}

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from lab import resources
+from lab import resources, sources
 from lab.errors import LabError
 
 
 def test_packaged_models_resolve_to_local_folders():
-    assert (Path(resources.resolve_model("minilm")) / "config.json").exists()
-    assert (Path(resources.resolve_model("smollm2")) / "config.json").exists()
+    assert (Path(sources.resolve_model("minilm")) / "config.json").exists()
+    assert (Path(sources.resolve_model("smollm2")) / "config.json").exists()
     assert "quantization_config" not in (Path(resources.smollm2_path()) / "config.json").read_text()
 
 
@@ -20,7 +20,7 @@ def test_hub_offline_is_honoured_and_a_hub_id_gets_one_sentence(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert resources.hub_available() is False
     with pytest.raises(LabError, match="needs the Hugging Face Hub"):
-        resources.resolve_model("google-bert/bert-base-uncased")
+        sources.resolve_model("google-bert/bert-base-uncased")
 
 
 def test_offline_is_detected_within_the_timeout(monkeypatch):
@@ -33,13 +33,13 @@ def test_offline_is_detected_within_the_timeout(monkeypatch):
 
 
 def test_run_references(data_dir):
-    model = resources.runs_dir() / "abc" / "lora" / "model"
+    model = sources.run_folder("abc", create=True) / "lora" / "model"
     model.mkdir(parents=True)
     (model / "config.json").write_text("{}")
-    assert resources.resolve_model("run:abc/lora") == str(model)
+    assert sources.resolve_model("run:abc/lora") == str(model)
     with pytest.raises(LabError, match="has no saved model"):
-        resources.resolve_model("run:missing")
-    with pytest.raises(LabError, match="is not a run"):
-        resources.resolve_model("run:../../etc")
+        sources.resolve_model("run:missing")
+    with pytest.raises(LabError, match="not a run"):
+        sources.resolve_model("run:../../etc")
     with pytest.raises(LabError, match="Choose a model"):
-        resources.resolve_model("  ")
+        sources.resolve_model("  ")

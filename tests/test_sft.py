@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from safetensors.torch import load_file
 
-from lab import causal_lm, resources
+from lab import causal_lm, resources, sources
 from lab.config import SFTRunConfig
 from lab.errors import LabError
 from lab.sft import build_trainer, loss_token_fraction, sft_job
@@ -66,7 +66,7 @@ def test_loss_falls_and_the_right_weights_train(tiny, tmp_path, method, lr):
     else:
         assert "model.layers.0.mlp.up_proj.weight" in changed and "model.embed_tokens.weight" in changed
         assert result["parameters"]["percent"] == 100
-    assert resources.resolve_model("run:testjob") == result["model"]
+    assert sources.resolve_model("run:testjob") == result["model"]
     assert result["models"][0] == {"ref": "run:testjob", "task": "text-generation", "label": result["models"][0]["label"]}
 
 
@@ -77,6 +77,15 @@ def test_long_examples_are_truncated_with_a_notice(tiny, tmp_path):
     result = sft_job(cfg, context())
     assert any("longer than 30 tokens" in n for n in result["notices"])
     assert result["preview"]["length"] <= 30
+
+
+def test_long_messages_are_reported_too(tiny, tmp_path):
+    rows = [{"messages": [{"role": "user", "content": ("very " * (40 if i < 6 else 1)) + "long?"},
+                          {"role": "assistant", "content": "positive"}]} for i in range(24)]
+    cfg = config(tiny, write_jsonl(tmp_path / "m.jsonl", rows), steps=1, max_length=40)
+    result = sft_job(cfg, context())
+    notice = next(n for n in result["notices"] if "longer than 40 tokens" in n)
+    assert notice.split(" of ")[0] in {"1", "2", "3", "4", "5", "6"}, notice  # the long rows left in training
 
 
 @pytest.mark.parametrize("rows, kw, sentence", [
@@ -119,7 +128,7 @@ def test_smollm2_integration_two_steps():
     assert result["steps"] == 2 and len(result["loss"]) == 2
     assert result["preview"]["tokens"][-1] == ["<|im_end|>", 2]
     from transformers import AutoModelForCausalLM
-    assert AutoModelForCausalLM.from_pretrained(resources.resolve_model("run:smol")).config.model_type == "llama"
+    assert AutoModelForCausalLM.from_pretrained(sources.resolve_model("run:smol")).config.model_type == "llama"
 
 
 def test_korean_upload_trains_on_the_korean_answer(tiny, tmp_path):

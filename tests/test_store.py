@@ -33,11 +33,37 @@ def test_runs_survive_a_restart(data_dir):
     assert [r["id"] for r in reopened.list_runs(kind="count", status="done")] == [job_id]
 
 
-def test_a_restart_marks_unfinished_runs_failed(data_dir):
+def test_opening_the_store_again_leaves_live_runs_alone(data_dir):
     store = Store()
     store.create_run("abc", "pretrain", "o", {"steps": 1})
-    run = Store().get_run("abc")
-    assert run["status"] == "failed" and "restarted" in run["error"]
+    assert Store().get_run("abc")["status"] == "queued"  # a second open (a tab, the CLI) is no restart
+
+
+def test_the_start_up_sweep_marks_interrupted_runs_and_keeps_their_curves(data_dir):
+    store = Store()
+    store.create_run("done1", "pretrain", "o", {})
+    store.finish_run("done1", "done", {"x": 1}, None, [{"type": "step", "step": 1, "loss": 2.0}])
+    store.create_run("live", "pretrain", "o", {})
+    store.add_points("live", [{"type": "step", "step": 1, "loss": 3.0}, {"type": "step", "step": 2, "loss": 2.5}])
+    assert Store().sweep() == 1  # what the app does once at start-up
+    run = Store().get_run("live")
+    assert run["status"] == "interrupted" and "restarted" in run["error"]
+    assert run["curves"]["step/loss"] == [[1.0, 3.0], [2.0, 2.5]]
+    assert Store().get_run("done1")["status"] == "done"
+
+
+def test_a_viewer_lists_their_runs_and_shared_ones_only(data_dir):
+    store = Store()
+    for run_id, owner in (("a1", "alice"), ("b1", "bob"), ("b2", "bob")):
+        store.create_run(run_id, "tokenizer", owner, {})
+    store.set_shared("b2", True)
+    assert sorted(r["id"] for r in store.list_runs(viewer="alice")) == ["a1", "b2"]
+    assert sorted(r["id"] for r in store.list_runs()) == ["a1", "b1", "b2"]
+    store.pin("tokenizer", "b1")
+    assert store.pins() == {"tokenizer": "b1"} and store.get_run("b1")["shared"]
+    (store.run_dir("b1") / "f.txt").write_text("x")
+    store.delete_run("b1")
+    assert store.get_run("b1") is None and store.pins() == {} and not store.run_dir("b1").joinpath("f.txt").exists()
 
 
 def test_method_tagged_events_become_separate_series(data_dir):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from lab.errors import LabError
+
 from lab import tokenization
 from lab.config import TokenizerConfig
 from lab.errors import Cancelled, LabError
@@ -21,7 +23,7 @@ def run_job(kind, cfg):
     from lab.tasks import build_runner
 
     runner = build_runner(Store())
-    job_id = runner.submit("test", kind, cfg)
+    job_id = runner.submit("test", kind, cfg, allow_local=True)  # local files, as the CLI
     while runner.snapshot(job_id)["status"] in ("queued", "running"):
         time.sleep(0.05)
     snap = runner.snapshot(job_id)
@@ -71,11 +73,17 @@ def test_job_saves_a_run_with_a_zip_from_an_upload(tmp_path):
     (dict(vocab_size=0), "out of range"),
     (dict(vocab_size=100_001), "out of range"),
     (dict(base="gpt9"), "Unknown base tokenizer"),
-    (dict(corpus="no such thing.txt"), "neither the built-in tweets"),
+    (dict(corpus="no such thing.txt"), "only as uploads"),
 ])
-def test_bad_settings_get_a_sentence(change, sentence):
-    _, snap = run_job("tokenizer", TokenizerConfig(**change))
-    assert snap["status"] == "failed" and sentence in snap["error"]
+def test_bad_settings_are_refused_before_queueing(change, sentence):
+    from lab.store import Store
+    from lab.tasks import build_runner
+
+    runner = build_runner(Store())
+    with pytest.raises(LabError, match=sentence):
+        runner.submit("test", "tokenizer", TokenizerConfig(**change))
+    assert runner.jobs() == [] and Store().list_runs() == []
+    runner.shutdown()
 
 
 @pytest.mark.parametrize("content, sentence", [

@@ -11,27 +11,29 @@ NEGATIVE = ["i hate it", "awful boring day", "the movie was bad", "so sad", "ver
             "it was awful", "sad boring"]
 
 
-def tiny_model(num_labels: int = 2, seed: int = 0):
+def tiny_model(num_labels: int = 2, seed: int = 0, **shape):
+    """`shape` overrides BertConfig fields (hidden_size, num_hidden_layers, ...) for a wider model."""
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
     torch.manual_seed(seed)
-    config = BertConfig(vocab_size=5 + len(WORDS), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=64, num_labels=num_labels,
-                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
-                        initializer_range=0.5)  # wide enough that frozen features tell texts apart
-    return BertForSequenceClassification(config)
+    settings = dict(vocab_size=5 + len(WORDS), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                    intermediate_size=32, max_position_embeddings=64, num_labels=num_labels,
+                    hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
+                    initializer_range=0.5)  # wide enough that frozen features tell texts apart
+    settings.update(shape)
+    return BertForSequenceClassification(BertConfig(**settings))
 
 
-def tiny_folder(root: Path) -> str:
+def tiny_folder(root: Path, **shape) -> str:
     """Save the tiny model and a matching tokenizer; return the folder (usable as a `base`)."""
     from transformers import BertTokenizerFast
 
-    folder = Path(root) / "tiny-bert"
+    folder = Path(root) / ("tiny-bert" + "".join(f"-{k}{v}" for k, v in sorted(shape.items())))
     folder.mkdir(parents=True, exist_ok=True)
     vocab = {token: i for i, token in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS])}
     BertTokenizerFast(vocab=vocab).save_pretrained(str(folder))
-    tiny_model().save_pretrained(str(folder))
+    tiny_model(**shape).save_pretrained(str(folder))
     return str(folder)
 
 

@@ -1,9 +1,13 @@
-"""Classifier-only: every pretrained weight frozen, a new linear head trained on the pooled output."""
+"""Classifier-only: every pretrained weight frozen, only the classification head trains.
+
+The head is the one `from_pretrained` gave the model: where the base has none it is new, initialised by
+the model's own `_init_weights` under the job's seed (the same start every method gets). Whatever its
+name (`classifier`, `pre_classifier` + `classifier`, or `score` in decoder classifiers), it trains.
+"""
 from __future__ import annotations
 
-from torch import nn
-
-from lab.methods.common import freeze
+from lab.errors import LabError
+from lab.methods.common import freeze, is_head, unfreeze_head
 
 NAME = "head"
 LABEL = "Classifier only"
@@ -11,12 +15,13 @@ LEARNING_RATE = 3e-3  # only 770 weights move: they can take big steps
 EXPORT = "plain"
 
 
+def check(model, cfg) -> None:
+    if not any(is_head(name) for name, _ in model.named_parameters()):
+        raise LabError("This model has no classification head the lab can find; pick another method.")
+
+
 def prepare(model, cfg):
+    check(model, cfg)
     freeze(model)
-    old = model.classifier
-    if isinstance(old, nn.Linear):  # BERT-style: swap in a fresh head, trainable by default
-        model.classifier = nn.Linear(old.in_features, old.out_features)
-    else:  # RoBERTa-style heads are small modules: unfreeze them as they are
-        for param in old.parameters():
-            param.requires_grad = True
+    unfreeze_head(model)
     return model

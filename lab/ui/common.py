@@ -1,33 +1,52 @@
 """Helpers shared by the tabs: the browser's owner id, following a job on the shared worker, HTML bits.
 
 A tab that trains calls `job_panel(...)` once: it adds a status line, a Stop button and a 0.5 s timer
-that follows the job (this browser's active job, else the class's running one, else the last one)
-and redraws the tab's outputs from the job's events through the tab's own `render` function.
+that follows a job (this browser's active job, else the run its watch link names, else the run the
+instructor pinned, else this browser's last one; never a stranger's by default) and redraws the tab's
+outputs from the job's events through the tab's own `render` function, once per new event for all
+pages together (`Views`; docs/watching.md explains the whole path).
+
+The owner component holds a signed token (lab.owners); every handler turns it into the owner id
+with `owner_of`, so a forged or stale token owns nothing.
 """
 from __future__ import annotations
 
+import collections
 import html
-import uuid
+import itertools
+import threading
 from typing import Callable
 
 import gradio as gr
 
+from lab import owners
 from lab.errors import LabError
 from lab.jobs import ACTIVE
-from lab.ui.i18n import LANG_JS, lang_box, localise, tr, with_lang
+from lab.ui.i18n import LANG_JS, PAGE_LANG, lang_box, language, localise, tr, translated, with_lang
+
+MINT = owners.OwnerMint()
+# The page's watch state (the run named by ?run=ID), made by app.py before the tabs are built.
+PAGE: dict = {"watch": None}
 
 POLL_SECONDS = 0.5
 CHIP_COLORS = ["#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa"]
 
 
-def ensure_owner(owner: str) -> str:
-    """The browser's id, made once and kept in its local storage (gr.BrowserState)."""
-    return owner or uuid.uuid4().hex
+def ensure_owner(token: str, request: gr.Request | None = None) -> str:
+    """The browser's signed token: kept when it verifies, else a fresh one (a few hundred per address
+    per window at most, see lab.limits), kept in the browser's local storage (gr.BrowserState)."""
+    address = getattr(getattr(request, "client", None), "host", "") or ""
+    return MINT.token_for(token, address)
+
+
+def owner_of(token) -> str:
+    """The verified owner id of a token, or "" (which owns nothing and may submit nothing)."""
+    return owners.verify(token) or ""
 
 
 def message_html(text: str, kind: str = "error") -> str:
     """One sentence in a coloured box: what went wrong and what to change."""
-    return f'<div class="lab-msg lab-msg-{kind}" role="alert">{html.escape(text)}</div>'
+    return f'<div class="lab-msg lab-msg-{kind}" role="alert">{html.escape(translated(text))}</div>'
 
 
 def chips_html(tokens: list, colors: list[str] | None = None, title: str = "") -> str:
@@ -53,26 +72,31 @@ def bars_html(items: list[tuple[str, float]], title: str = "") -> str:
     return "".join(rows)
 
 
-def follow(runner, owner: str, kind: str) -> str | None:
-    """Which job a page shows: its own active job, the class's active one, its own last, the class's last."""
+def pinned_run(runner, kind: str) -> str | None:
+    store = getattr(runner, "store", None)
+    return store.pins().get(kind) if store is not None else None
+
+
+def follow(runner, owner: str, kind: str, watch: str | None = None) -> str | None:
+    """Which job a page shows: its own active job, the run its watch link names (checked when the page
+    loaded), the run the instructor pinned for this tab, its own last one. Never a stranger's otherwise."""
     mine = runner.jobs(owner=owner, kind=kind) if owner else []
     if mine and mine[0]["status"] in ACTIVE:
         return mine[0]["id"]
-    everyone = runner.jobs(kind=kind)
-    active = [j for j in everyone if j["status"] in ACTIVE]
-    if active:
-        return active[-1]["id"]  # the oldest active one is the one running now
-    if mine:
-        return mine[0]["id"]
-    return everyone[0]["id"] if everyone else None
+    for run_id in (watch, pinned_run(runner, kind)):
+        snap = runner.snapshot(run_id, 10 ** 9) if run_id else None  # no events: only its kind
+        if snap is not None and snap["kind"] == kind:
+            return run_id
+    return mine[0]["id"] if mine else None
 
 
 def status_text(snap: dict, owner: str) -> str:
-    whose = "" if snap["owner"] == owner else tr(" (started by someone else in the class)")
+    whose = "" if snap["owner"] == owner else tr(" (shared with the class)")
     status = snap["status"]
+    notices = " ".join(translated(e["message"]) for e in snap.get("all_events", []) if e.get("type") == "notice")
     if status == "queued":
-        return tr("**Queued**, position {position}{whose}. The lab runs one job at a time.",
-                  position=snap["position"], whose=whose)
+        return (tr("**Queued**, position {position}{whose}. The lab runs one job at a time.",
+                   position=snap["position"], whose=whose) + " " + notices).strip()
     if status == "running":
         step = next((e for e in reversed(snap.get("all_events", [])) if e.get("type") == "step"), None)
         if step:
@@ -86,51 +110,143 @@ def status_text(snap: dict, owner: str) -> str:
                   what=tr(last_log["message"]) if last_log else tr("starting"))
     took = (snap["finished"] or 0) - (snap["started"] or snap["created"])
     if status == "done":
-        return tr("**Done** in {took:.1f} s{whose}.", took=took, whose=whose)
+        return tr("**Done** in {took:.1f} s{whose}.", took=took, whose=whose) + (
+            " " + translated(snap["error"]) if snap.get("error") else "")
     if status == "cancelled":
-        return tr("**Stopped**{whose}.", whose=whose)
-    return tr("**Failed**{whose}: {error}", whose=whose, error=snap["error"])
+        return tr("**Stopped**{whose}: {why}", whose=whose,
+                  why=translated(snap["error"]) if snap["error"] else tr("what finished before is kept."))
+    return tr("**Failed**{whose}: {error}", whose=whose, error=translated(snap["error"]))
+
+
+class Views:
+    """One tab's rendered view of each job, computed once per (job, language, cursor, status) for every page.
+
+    Thirty pages ticking twice a second would otherwise each rebuild the same figures from the same
+    events. A frame holds the rendered values (figures already as plotly JSON, so gradio does not
+    encode them again for each page) and a version per output that changes only when that output
+    does: a page is sent just the outputs whose version it has not seen, and nothing when it is
+    up to date. A page that has seen nothing (a late joiner) gets every output, whole curves included.
+    Text and figure titles are drawn in the page's language, so a job has at most one frame per
+    language (two), never one per page.
+    """
+
+    KEPT = 16  # frames kept: (job, language) pairs; pages follow the running job or one of the last few
+
+    def __init__(self, runner, render: Callable[[list, dict], list]):
+        self.runner, self.render = runner, render
+        self._frames: collections.OrderedDict[tuple, dict] = collections.OrderedDict()
+        self._locks: dict[tuple, threading.Lock] = collections.defaultdict(threading.Lock)
+        self._versions = itertools.count(1)
+        self._guard = threading.Lock()
+
+    def frame(self, job_id: str, lang: str = "en") -> dict | None:
+        """{"snap", "events", "values", "versions"} for the job as it is now; None if it is gone."""
+        key = (job_id, language(lang))
+        with self._guard:
+            lock = self._locks[key]
+        with lock:  # one page renders, the others wait for and share its frame
+            with self._guard:
+                old = self._frames.get(key)
+            snap = self.runner.snapshot(job_id, old["snap"]["cursor"] if old else 0)
+            if snap is None:
+                return None
+            if old is not None and not snap["events"] and snap["status"] == old["snap"]["status"]:
+                return old
+            events = (old["events"] if old else []) + snap["events"]
+            snap = {**snap, "all_events": events}
+            reset = PAGE_LANG.set(key[1])  # render's text and figures in this frame's language
+            try:
+                values = [_encoded(localise(v)) for v in self.render(events, snap)]
+            finally:
+                PAGE_LANG.reset(reset)
+            versions = []
+            for i, value in enumerate(values):
+                if old is not None and _same(value, old["values"][i]):
+                    values[i] = old["values"][i]
+                    versions.append(old["versions"][i])
+                else:
+                    versions.append(next(self._versions))
+            frame = {"snap": snap, "events": events, "values": values, "versions": versions}
+            with self._guard:
+                self._frames[key] = frame
+                self._frames.move_to_end(key)
+                while len(self._frames) > self.KEPT:
+                    gone, _ = self._frames.popitem(last=False)
+                    self._locks.pop(gone, None)
+            return frame
+
+
+def _encoded(value):
+    """A plotly figure as gradio's PlotData (its JSON, made once); anything else as it is."""
+    if hasattr(value, "to_plotly_json"):
+        from gradio.components.plot import PlotData
+        return PlotData(type="plotly", plot=value.to_json())
+    return value
+
+
+def _same(a, b) -> bool:
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # values whose == is not a plain truth value (arrays)
+        return False
+
+
+def page_update(views: Views, kind: str, owner_id: str, state: dict | None, n_outputs: int,
+                watch: str | None = None, lang: str = "en") -> list:
+    """One page's tick: [its new state, status line, *outputs], gr.skip() for whatever it already has."""
+    nothing = [gr.skip()] * (2 + n_outputs)
+    lang = language(lang)
+    job_id = follow(views.runner, owner_id, kind, watch)
+    frame = views.frame(job_id, lang) if job_id is not None else None
+    if frame is None:
+        return nothing
+    snap = frame["snap"]
+    same_job = bool(state) and state.get("id") == job_id
+    seen = state["versions"] if same_job else [None] * n_outputs
+    if same_job and (state["cursor"], state["status"], state.get("lang", "en")) == (snap["cursor"], snap["status"], lang):
+        return nothing  # most ticks: no new event since this page's last one
+    changed = [value if version != had else gr.skip()
+               for value, version, had in zip(frame["values"], frame["versions"], seen)]
+    state = {"id": job_id, "status": snap["status"], "cursor": snap["cursor"], "versions": frame["versions"],
+             "lang": lang}
+    reset = PAGE_LANG.set(lang)
+    try:
+        return [state, status_text(snap, owner_id), *changed]
+    finally:
+        PAGE_LANG.reset(reset)
 
 
 def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
               render: Callable[[list, dict], list]) -> dict:
     """Status line + Stop button + timer for one tab. `render(events, snap)` -> values for `outputs`."""
-    job_state = gr.State(None)  # {"id", "cursor", "events", "status"}
+    job_state = gr.State(None)  # {"id", "status", "cursor", "versions"}: what this page has been sent
+    watch = PAGE["watch"] or gr.State(None)
     with gr.Row():
         status = gr.Markdown("No job yet.", elem_id=f"{kind}-status")
         stop = gr.Button("Stop", variant="stop", elem_id=f"{kind}-stop", scale=0, min_width=100)
     timer = gr.Timer(POLL_SECONDS, active=False)  # app.py turns it on while its tab is open
     lang = lang_box()  # status lines and figures are drawn on the server, in the page's language
+    views = Views(runner, render)
 
-    def tick(owner_id, state):
-        job_id = follow(runner, owner_id, kind)
-        if job_id is None:
-            return [gr.skip()] * (2 + len(outputs))
-        if state is None or state.get("id") != job_id:
-            state = {"id": job_id, "cursor": 0, "events": [], "status": None}
-        snap = runner.snapshot(job_id, state["cursor"])
-        if snap is None or (not snap["events"] and snap["status"] == state["status"]):
-            return [gr.skip()] * (2 + len(outputs))
-        state = {**state, "events": state["events"] + snap["events"], "cursor": snap["cursor"],
-                 "status": snap["status"]}
-        snap["all_events"] = state["events"]
-        return [state, status_text(snap, owner_id), *map(localise, render(state["events"], snap))]
+    def tick(token, watched, state, page_lang):
+        return page_update(views, kind, owner_of(token), state, len(outputs), watched, page_lang)
 
-    timer.tick(with_lang(tick), [owner, job_state, lang], [job_state, status, *outputs], concurrency_limit=None,
-               show_progress="hidden", queue=False, js=LANG_JS)
+    timer.tick(tick, [owner, watch, job_state, lang], [job_state, status, *outputs], concurrency_limit=None,
+               show_progress="hidden", queue=False, api_name=f"{kind}_tick", js=LANG_JS)
 
-    def stop_job(owner_id, state):
+    def stop_job(token, state):
+        owner_id = owner_of(token)
         if not state:
             return tr("No job to stop.")
         if not runner.cancel(state["id"], owner=owner_id):
             snap = runner.snapshot(state["id"])
             if snap and snap["owner"] != owner_id:
-                return tr("Only the person who started this job can stop it.")
+                return tr("Only the person who started this job (or the instructor) can stop it.")
             return tr("This job has already ended.")
         return tr("**Stopping** at the end of this step…")
 
     stop.click(with_lang(stop_job), [owner, job_state, lang], status, queue=False, js=LANG_JS)
-    return {"job_state": job_state, "status": status, "stop": stop, "timer": timer}
+    return {"job_state": job_state, "status": status, "stop": stop, "timer": timer, "views": views}
 
 
 def poll_only_the_open_tab(tabs: list[tuple]) -> None:
@@ -147,12 +263,16 @@ def poll_only_the_open_tab(tabs: list[tuple]) -> None:
         tab.select(lambda mine=set(map(id, timers)): switch(mine), None, every, queue=False)
 
 
-def submit(runner, owner: str, kind: str, config) -> str | None:
+def submit(runner, token: str, kind: str, config) -> str | None:
     """Queue a job (the timer picks it up): None, or the sentence that says why it was refused."""
+    owner = owner_of(token)
     if not owner:
-        return tr("The page has not finished loading; wait a second and press the button again.")
+        return tr("The page has not finished loading; reload it and press the button again.")
     try:
         runner.submit(owner, kind, config)
     except LabError as exc:
         return str(exc)
+    except Exception as exc:  # never a traceback on a page
+        return tr("The job could not be queued ({error}); check the settings and press the button again.",
+                  error=type(exc).__name__)
     return None

@@ -11,13 +11,13 @@ from dataclasses import fields
 
 import gradio as gr
 
-from lab import code_views, concepts, pipelines
+from lab import code_views, concepts, limits, pipelines
 from lab.config import FinetuneConfig, help_text
 from lab.errors import LabError
 from lab.plots import (bar_figure, curve_figure, empty_figure, grouped_bar_figure, nf4_figure, parameter_map_figure,
                        spectrum_figure, stacked_bar_figure)
 from lab.teaching_plots import rank_figure
-from lab.ui.common import bars_html, job_panel, message_html, submit
+from lab.ui.common import bars_html, job_panel, message_html, owner_of, submit
 from lab.ui.i18n import LANG_JS, lang_box, localise, on_load, tr, with_lang
 
 DEFAULTS = FinetuneConfig()
@@ -26,8 +26,9 @@ TABLE_COLUMNS = ["method", "trainable", "all params", "trainable %", "predicted 
 MB = 1e6
 
 
-def base_choices() -> list[tuple[str, str]]:
-    return [("MiniLM (packaged, 22.7M parameters)", "minilm")] + pipelines.lab_models("fill-mask")
+def base_choices(viewer: str = "") -> list[tuple[str, str]]:
+    """MiniLM, then the pre-training runs the viewer may use (theirs and shared)."""
+    return [("MiniLM (packaged, 22.7M parameters)", "minilm")] + pipelines.lab_models("fill-mask", viewer)
 
 
 def method_choices() -> list[tuple[str, str]]:
@@ -85,8 +86,10 @@ def render(events: list[dict], snap: dict) -> list:
         figures[0] = bar_figure(names, [results[n]["accuracy"] for n in names], tr("Eval accuracy"))
         figures[1] = bar_figure(names, [results[n]["percent"] for n in names], tr("Trainable parameters (%)"), " %",
                                 log_x=True)
-        parts = {tr(p): [results[n]["predicted_memory_bytes"][p] / MB for n in names]
-                 for p in ("weights", "gradients", "optimizer", "activations")}
+        # what the ledger says is live at the predicted peak (activations and gradients never peak together)
+        parts = {tr(p): [results[n]["predicted_memory_bytes"].get("at_peak", results[n]["predicted_memory_bytes"])
+                         .get(p, 0) / MB for n in names]
+                 for p in ("weights", "gradients", "optimizer", "activations", "workspace")}
         peaks = [results[n]["measured_peak_bytes"] / MB for n in names]
         figures[2] = stacked_bar_figure(names, parts, tr("Memory: predicted ledger vs measured peak"), "MB",
                                         extra=(tr("measured peak"), peaks))
@@ -129,7 +132,7 @@ def build(runner, owner) -> dict:
                                info=help_text(FinetuneConfig, "base"), elem_id="finetune-base")
             upload = gr.File(label="Dataset (empty: the built-in tweets; or a .csv/.jsonl with text and label)",
                              file_types=[".csv", ".jsonl"], type="filepath", elem_id="finetune-upload")
-            steps = gr.Slider(1, 400, value=DEFAULTS.steps, step=1, label="Steps per method",
+            steps = gr.Slider(1, limits.FINETUNE_MAX_STEPS, value=DEFAULTS.steps, step=1, label="Steps per method",
                               info=help_text(FinetuneConfig, "steps"), elem_id="finetune-steps")
             with gr.Accordion("Settings", open=False, elem_id="finetune-settings"):
                 settings = []
@@ -204,7 +207,7 @@ def build(runner, owner) -> dict:
         except LabError as exc:
             return *[gr.skip()] * (1 + len(setting_names)), message_html(str(exc))
         steps_needed = math.ceil(preset["epochs"] * rows / preset["batch_size"])
-        updates = [gr.update(value=steps_needed, maximum=max(steps_needed, 400))]
+        updates = [gr.update(value=min(steps_needed, limits.FINETUNE_MAX_STEPS))]  # the slider's maximum is the limit
         updates += [gr.update(value=preset[n]) if n in preset else gr.skip() for n in setting_names]
         result = (runner.snapshot(state["id"]) or {}).get("result") if state and state.get("status") == "done" else None
         measured = (result or {}).get("methods", {})
@@ -225,10 +228,8 @@ def build(runner, owner) -> dict:
                    js=LANG_JS, queue=False)
 
     def start(owner_id, *values):
-        from lab.finetune_data import make_plan
         try:
-            cfg = make_config(*values)
-            make_plan(cfg)  # every bad input gets its sentence here, before anything trains
+            cfg = make_config(*values)  # every other bad input gets its sentence from submit's check
         except LabError as exc:
             return message_html(str(exc)), gr.skip()
         except (TypeError, ValueError) as exc:
@@ -237,11 +238,11 @@ def build(runner, owner) -> dict:
         return (message_html(refused), gr.skip()) if refused else ("", tr("**Queued**…"))
 
     go.click(with_lang(start), [owner, methods, base, upload, steps, *settings, lang], [note, panel["status"]],
-             concurrency_limit=4, js=LANG_JS)
+             concurrency_limit=4, js=LANG_JS, api_name="compare")
 
     def try_models(state, text):
         from lab.finetune_models import try_it
-        if not state or state.get("status") != "done":
+        if not state or state.get("status") not in ("done", "cancelled"):  # a stopped run keeps what finished
             return message_html(tr("Run a comparison to the end first; its trained models answer here."), "info")
         try:
             answers = try_it(state["id"], text, (runner.snapshot(state["id"]) or {}).get("result"))
@@ -253,10 +254,10 @@ def build(runner, owner) -> dict:
 
     try_go.click(with_lang(try_models), [panel["job_state"], try_text, lang], try_out, concurrency_limit=2, js=LANG_JS)
 
-    def shapes(base_name, r, target_text):
+    def shapes(token, base_name, r, target_text):
         from lab.explain import lora_shapes
         try:
-            s = lora_shapes(base_name or "minilm", target_text, int(r))
+            s = lora_shapes(base_name or "minilm", target_text, int(r), viewer=owner_of(token))
         except LabError as exc:
             return message_html(str(exc))
         first = s["modules"][0]
@@ -269,13 +270,14 @@ def build(runner, owner) -> dict:
             scaling=s["scaling"]) + "</p>"
 
     for trigger in (rank.change, targets.submit):
-        trigger(with_lang(shapes), [base, rank, targets, lang], lora_out, queue=False, js=LANG_JS)
+        trigger(with_lang(shapes), [owner, base, rank, targets, lang], lora_out, queue=False, js=LANG_JS)
 
-    def nf4(base_name, weight_name, block_number):
+    def nf4(token, base_name, weight_name, block_number):
         from lab.explain import nf4_block, weight_names
         try:
-            b = nf4_block(base_name or "minilm", weight_name or "", int(block_number or 0))
-            names = weight_names(base_name or "minilm")
+            viewer = owner_of(token)  # a stranger's private run reads like a missing one
+            b = nf4_block(base_name or "minilm", weight_name or "", int(block_number or 0), viewer=viewer)
+            names = weight_names(base_name or "minilm", viewer)
         except LabError as exc:
             return gr.skip(), message_html(str(exc)), gr.skip()
         text = tr("absmax scale **{absmax:.4f}**; round-trip error **{error:.1%}** (relative), largest {largest:.4f}; "
@@ -284,16 +286,18 @@ def build(runner, owner) -> dict:
                   double=b["bits_per_param_double_quant"])
         return localise(nf4_figure(b)), text, gr.update(choices=names, value=b["weight"])
 
-    nf4_go.click(with_lang(nf4), [base, weight, block, lang], [nf4_plot, nf4_text, weight], concurrency_limit=2,
-                 js=LANG_JS)
+    nf4_go.click(with_lang(nf4), [owner, base, weight, block, lang], [nf4_plot, nf4_text, weight], concurrency_limit=2,
+                 js=LANG_JS, api_name="nf4_block")
 
-    def parameter_map(base_name, methods_ticked, *values):
+    def parameter_map(token, base_name, methods_ticked, *values):
         from lab.explain import parameter_map as build_map
         try:
             cfg = make_config(methods_ticked, base_name, None, 1, *values)
-            return localise(parameter_map_figure(build_map(base_name or "minilm", cfg.method_list(), cfg)))
+            return localise(parameter_map_figure(build_map(base_name or "minilm", cfg.method_list(), cfg,
+                                                           viewer=owner_of(token))))
         except LabError as exc:
             return localise(empty_figure("Parameter map", str(exc)))
 
-    map_go.click(with_lang(parameter_map), [base, methods, *settings, lang], map_plot, concurrency_limit=2, js=LANG_JS)
+    map_go.click(with_lang(parameter_map), [owner, base, methods, *settings, lang], map_plot, concurrency_limit=2,
+                 js=LANG_JS)
     return {"methods": methods, "base": base, "run": go, "table": table, "note": note, **panel}

@@ -68,6 +68,18 @@ def tr(key: str, **values) -> str:
     return t(PAGE_LANG.get(), key, **values)
 
 
+def translated(text: str) -> str:
+    """A sentence made elsewhere in English (a LabError, a job's stop reason) in the page's language:
+    a key of the tables, else a sentence matched against the error templates (lab/ui/locales/errors.py)."""
+    if not text or PAGE_LANG.get() != "ko":
+        return text
+    if text in KOREAN:
+        return KOREAN[text]
+    from lab.ui.locales import errors
+
+    return errors.to_korean(text) or text
+
+
 def with_lang(fn):
     """A handler whose last input is the page's language: it is set for `tr` and not passed on."""
     if inspect.isgeneratorfunction(fn):  # gradio streams only from generator functions: stay one

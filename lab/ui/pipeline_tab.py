@@ -14,7 +14,7 @@ from lab import data, pipelines, resources
 from lab.config import PIPELINE_TASKS, PipelineConfig, help_text
 from lab.errors import LabError
 from lab.plots import empty_figure, timing_figure
-from lab.ui.common import bars_html, chips_html, message_html
+from lab.ui.common import bars_html, chips_html, message_html, owner_of
 from lab.ui.i18n import LANG_JS, lang_box, localise, tr, with_lang
 
 SECOND_BOX = {
@@ -34,20 +34,20 @@ EXAMPLES = {
 }
 
 
-def model_choices(task: str) -> tuple[list[tuple[str, str]], str | None]:
-    """(choices, default) for the model dropdown of a task."""
+def model_choices(task: str, viewer: str = "") -> tuple[list[tuple[str, str]], str | None]:
+    """(choices, default) for the model dropdown of a task: packaged, then the viewer's and shared runs."""
     default = pipelines.TASK_DEFAULTS[task]
     choices = []
     if default in resources.EMBEDDED_MODELS:
         choices.append((resources.EMBEDDED_MODELS[default], default))
     elif default is not None:
         choices.append((f"{default} (Hub)", default))
-    choices += pipelines.lab_models(task)
+    choices += pipelines.lab_models(task, viewer)
     return choices, (choices[0][1] if choices else None)
 
 
-def on_task(task: str):
-    choices, value = model_choices(task)
+def on_task(token: str, task: str):
+    choices, value = model_choices(task, owner_of(token))
     label, example2 = SECOND_BOX.get(task, ("Second text", ""))
     note = ""
     if pipelines.TASK_DEFAULTS[task] is None and not choices:
@@ -94,11 +94,15 @@ def hood(result: dict) -> tuple:
     return tokens, raw, post, localise(timing_figure(result["timings_ms"])), result["code"]
 
 
-def run(task, model, text, text2, max_new_tokens, temperature):
-    cfg = PipelineConfig(task=task, model=model or "", text=text or "", text2=text2 or "",
-                         max_new_tokens=int(max_new_tokens), temperature=float(temperature))
+def run(token, task, model, text, text2, max_new_tokens, temperature):
     try:
-        for result in pipelines.stream_pipeline(cfg):
+        cfg = PipelineConfig(task=task, model=model or "", text=text or "", text2=text2 or "",
+                             max_new_tokens=int(max_new_tokens), temperature=float(temperature))
+    except (TypeError, ValueError):
+        yield [message_html("Max new tokens and temperature must be numbers.")] + [gr.skip()] * 5
+        return
+    try:
+        for result in pipelines.stream_pipeline(cfg, viewer=owner_of(token)):
             if result.get("streaming"):
                 yield [answer_html(result)] + [gr.skip()] * 5
             else:
@@ -154,8 +158,8 @@ def build(runner, owner) -> dict:
                 code = gr.Code("", language="python", label="The same in three lines of Python")
     lang = lang_box()
     upload.upload(with_lang(load_file), [upload, lang], [text, note, upload], js=LANG_JS)  # emptied for the next
-    task.change(with_lang(on_task), [task, lang], [model, text, text2, gen_row, note], js=LANG_JS)
-    go.click(with_lang(run), [task, model, text, text2, max_new, temperature, lang],
+    task.change(with_lang(on_task), [owner, task, lang], [model, text, text2, gen_row, note], js=LANG_JS)
+    go.click(with_lang(run), [owner, task, model, text, text2, max_new, temperature, lang],
              [answer, tokens, raw, post, timings, code], concurrency_limit=2, concurrency_id="pipeline",
              api_name="pipeline", js=LANG_JS)
     return {"task": task, "model": model, "text": text, "text2": text2, "run": go, "answer": answer}

@@ -12,7 +12,7 @@ from lab import concepts, pretrain, tokenization
 from lab.config import PretrainConfig, help_text
 from lab.errors import LabError
 from lab.plots import empty_figure, mlm_loss_figure, perplexity_figure
-from lab.ui.common import bars_html, chips_html, job_panel, message_html, submit
+from lab.ui.common import bars_html, chips_html, job_panel, message_html, owner_of, submit
 from lab.ui.i18n import LANG_JS, lang_box, on_load, tr, with_lang
 
 KIND_COLORS = {"mask": "#fca5a5", "random": "#fdba74", "kept": "#86efac", "plain": "#f3f4f6"}
@@ -27,8 +27,9 @@ MINILM_NOTE = ("**Continued pre-training of MiniLM.** Its encoder is trained, bu
                "the first probes are junk until the head learns to read the encoder.")
 
 
-def tokenizer_choices() -> list[tuple[str, str]]:
-    return tokenization.tokenizer_runs() + [("MiniLM's WordPiece (30,522 tokens)", "minilm"),
+def tokenizer_choices(viewer: str = "") -> list[tuple[str, str]]:
+    """The viewer's and the shared tokenizer runs, then the packaged ones."""
+    return tokenization.tokenizer_runs(viewer) + [("MiniLM's WordPiece (30,522 tokens)", "minilm"),
                                             ("SmolLM2's byte-level BPE (49,152 tokens)", "smollm2")]
 
 
@@ -38,8 +39,8 @@ def make_config(init, tokenizer, probe, seed, *numbers) -> PretrainConfig:
     return PretrainConfig(init=init, tokenizer=tokenizer or "minilm", probe=probe or "", seed=int(seed or 0), **numbers)
 
 
-def shape_text(*args) -> str:
-    info = pretrain.describe(make_config(*args))
+def shape_text(*args, viewer: str = "") -> str:
+    info = pretrain.describe(make_config(*args), viewer)
     if info["error"]:
         return message_html(info["error"])
     memory = tr(", about {mb:,.0f} MB to train", mb=info["memory"] / 1024 ** 2) if info.get("memory") else ""
@@ -48,10 +49,10 @@ def shape_text(*args) -> str:
                            vocab=info["vocab"], memory=memory) + note, "ok")
 
 
-def masking_html(init, tokenizer, probe, seed, *numbers_and_text) -> str:
+def masking_html(init, tokenizer, probe, seed, *numbers_and_text, viewer: str = "") -> str:
     *numbers, text = numbers_and_text
     try:
-        tokens = pretrain.preview_masking(make_config(init, tokenizer, probe, seed, *numbers), text)
+        tokens = pretrain.preview_masking(make_config(init, tokenizer, probe, seed, *numbers), text, viewer)
     except LabError as exc:
         return message_html(str(exc))
     chips = [[t["shown"], tr("was {token}", token=t["token"]) if t["kind"] in ("mask", "random") else
@@ -69,15 +70,17 @@ def render(events, snap):
                            tr("“{sentence}” at step {step}: top 5", sentence=probe["sentence"], step=probe["step"])
                            ) if probe else gr.skip()
     summary = gr.skip()
-    if snap["status"] == "done" and snap.get("result"):
+    if snap["status"] in ("done", "cancelled") and snap.get("result"):  # a stopped run keeps its model
         r = snap["result"]
         verdict = tr("below") if r["final_eval_perplexity"] < r["unigram_perplexity"] else tr("not yet below")
+        stopped = tr(" before it was stopped (last evaluated at step {step})", step=r["final_eval_step"]
+                     ) if r.get("stopped") else ""
         summary = message_html(tr(
-            "{params:,} parameters trained {steps} steps in {seconds:.0f} s; eval perplexity {first:,.0f} → "
+            "{params:,} parameters trained {steps} steps{stopped} in {seconds:.0f} s; eval perplexity {first:,.0f} → "
             "{last:,.0f}, {verdict} the unigram level {unigram:,.0f}. Saved as “{label}”: pick it in the "
             "Pipeline tab (fill-mask) or as a base model for fine-tuning.", params=r["params"], steps=r["steps"],
-            seconds=r["seconds"], first=r["eval_perplexity"][0][1], last=r["final_eval_perplexity"], verdict=verdict,
-            unigram=r["unigram_perplexity"], label=r["models"][0]["label"]), "ok")
+            stopped=stopped, seconds=r["seconds"], first=r["eval_perplexity"][0][1], last=r["final_eval_perplexity"],
+            verdict=verdict, unigram=r["unigram_perplexity"], label=r["models"][0]["label"]), "ok")
     elif reference:
         summary = message_html(tr("{train:,} training blocks and {held:,} held-out blocks of {size} tokens; "
                                   "unigram perplexity {unigram:,.1f}.", train=reference["train_blocks"],
@@ -88,7 +91,7 @@ def render(events, snap):
 
 def start(runner, owner, *args):
     cfg = make_config(*args)
-    info = pretrain.describe(cfg)
+    info = pretrain.describe(cfg, owner_of(owner))
     if info["error"]:
         return message_html(info["error"])
     refused = submit(runner, owner, "pretrain", cfg)
@@ -141,15 +144,22 @@ def build(runner, owner) -> dict:
     panel = job_panel(runner, "pretrain", owner, outputs, render)
     fields = [init, tokenizer, probe, seed, *shape, *training]
     for box in [init, tokenizer, *shape, mlm_p, *training[1:]]:
-        box.change(with_lang(shape_text), fields + [lang_box()], shape_info, queue=False, js=LANG_JS)
+        box.change(with_lang(lambda token, *a: shape_text(*a, viewer=owner_of(token))), [owner, *fields, lang_box()],
+                   shape_info, queue=False, js=LANG_JS)
     for box in [init, tokenizer, mlm_p, preview_text]:
-        box.change(with_lang(masking_html), fields + [preview_text, lang_box()], preview, queue=False, js=LANG_JS)
+        box.change(with_lang(lambda token, *a: masking_html(*a, viewer=owner_of(token))),
+                   [owner, *fields, preview_text, lang_box()], preview, queue=False, js=LANG_JS)
     # both are built on the server at page build, in English: drawn again in the page's language on load
     on_load(lambda: (shape_text(*first), masking_html(*first, preview_text.value)), [shape_info, preview])
     init.change(lambda i: gr.update(visible=i == "minilm"), init, minilm_note, queue=False)
-    refresh.click(lambda: gr.update(choices=tokenizer_choices(), value=tokenizer_choices()[0][1]), None, tokenizer,
-                  queue=False)
-    go.click(lambda *a: start(runner, *a), [owner, *fields], note, queue=False)
+
+    def refreshed(token):
+        choices = tokenizer_choices(owner_of(token))
+        return gr.update(choices=choices, value=choices[0][1])
+
+    refresh.click(refreshed, owner, tokenizer, queue=False)
+    go.click(with_lang(lambda *a: start(runner, *a)), [owner, *fields, lang_box()], note, queue=False,
+             api_name="pretrain", js=LANG_JS)
 
     def use_textbook():
         """BERT-base's shape and recipe in the boxes (steps stay: a million would not fit a class)."""

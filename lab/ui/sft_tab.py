@@ -10,7 +10,7 @@ import html
 
 import gradio as gr
 
-from lab import concepts
+from lab import concepts, limits
 from lab.config import SFT_METHODS, DPORunConfig, SFTRunConfig, help_text
 from lab.plots import curve_figure, empty_figure
 from lab.ui.common import chips_html, job_panel, message_html, submit
@@ -46,7 +46,8 @@ def answers_html(event: dict | None, before_event: dict | None = None) -> str:
     after_acc = event["accuracy"] if event["phase"] == "after" else None
     head = (f'<div style="font-size:20px;font-weight:700;margin:8px 0">'
             + tr("Held-out accuracy: {before:.1f}% before", before=100 * before_acc)
-            + (tr(" → {after:.1f}% after", after=100 * after_acc) if after_acc is not None else tr(" → training…"))
+            + (tr(" → {after:.1f}% after", after=100 * after_acc) if after_acc is not None else
+               tr(" → not asked again: stopped before the end") if event["phase"] == "stopped" else tr(" → training…"))
             + "</div>")
     columns = "".join(f"<th>{tr(c)}</th>" for c in ("held-out prompt", "expected", "before", "after"))
     out = [head, f'<table style="{TABLE}"><tr>{columns}</tr>']
@@ -105,10 +106,16 @@ def build(runner, owner) -> dict:
     lang = lang_box()
 
     def start_sft(owner_id, *values):
-        return start("sft", owner_id, sft_config(*values))
+        try:
+            return start("sft", owner_id, sft_config(*values))
+        except (TypeError, ValueError):
+            return message_html("Steps, batch size, learning rate and held-out prompts must be numbers.")
 
     def start_dpo(owner_id, *values):
-        return start("dpo", owner_id, dpo_config(*values))
+        try:
+            return start("dpo", owner_id, dpo_config(*values))
+        except (TypeError, ValueError):
+            return message_html("Steps, beta and held-out prompts must be numbers.")
 
     gr.Markdown(INTRO)
     with gr.Tabs():
@@ -117,9 +124,9 @@ def build(runner, owner) -> dict:
                 with gr.Column(scale=1):
                     method = gr.Radio(list(SFT_METHODS), value="lora", label="Method", elem_id="sft-method",
                                       info=help_text(SFTRunConfig, "method"))
-                    steps = gr.Slider(1, 300, value=60, step=1, label="Steps", elem_id="sft-steps",
+                    steps = gr.Slider(1, limits.SFT_MAX_STEPS, value=60, step=1, label="Steps", elem_id="sft-steps",
                                       info=help_text(SFTRunConfig, "steps"))
-                    batch = gr.Slider(1, 16, value=4, step=1, label="Batch size", info=help_text(SFTRunConfig, "batch_size"))
+                    batch = gr.Slider(1, limits.SFT_MAX_BATCH, value=4, step=1, label="Batch size", info=help_text(SFTRunConfig, "batch_size"))
                     lr = gr.Number(0, label="Learning rate", info=help_text(SFTRunConfig, "learning_rate"))
                     held = gr.Slider(2, 64, value=SFTRunConfig.eval_size, step=2, label="Held-out prompts",
                                      elem_id="sft-eval", info=help_text(SFTRunConfig, "eval_size"))
@@ -140,11 +147,11 @@ def build(runner, owner) -> dict:
                 "Textbook learning rate set: 2e-4 for LoRA (the lab's default is 2e-3, for 60 steps)."))),
                 [lang], [lr, message], js=LANG_JS, queue=False)
             go.click(with_lang(start_sft), [owner, method, steps, batch, lr, held, upload, lang], message, queue=False,
-                     js=LANG_JS)
+                     js=LANG_JS, api_name="train_sft")
         with gr.Tab("Preference tuning (DPO)", id="dpo", elem_id="sft-sub-dpo"):
             with gr.Row():
                 with gr.Column(scale=1):
-                    dpo_steps = gr.Slider(1, 200, value=30, step=1, label="Steps", elem_id="dpo-steps",
+                    dpo_steps = gr.Slider(1, limits.SFT_MAX_STEPS, value=30, step=1, label="Steps", elem_id="dpo-steps",
                                           info=help_text(DPORunConfig, "steps"))
                     beta = gr.Slider(0.01, 1.0, value=0.1, step=0.01, label="Beta", info=help_text(DPORunConfig, "beta"))
                     dpo_held = gr.Slider(2, 64, value=DPORunConfig.eval_size, step=2, label="Held-out prompts",
@@ -162,7 +169,7 @@ def build(runner, owner) -> dict:
             dpo_answers = gr.HTML(answers_html(None), elem_id="dpo-answers")
             dpo_panel = job_panel(runner, "dpo", owner, [dpo_notices, dpo_loss, margin, dpo_answers], render_dpo)
             dpo_go.click(with_lang(start_dpo), [owner, dpo_steps, beta, dpo_held, dpo_upload, lang], dpo_message,
-                         queue=False, js=LANG_JS)
+                         queue=False, js=LANG_JS, api_name="train_dpo")
     return {"method": method, "steps": steps, "run": go, "mask": mask, "loss": loss, "answers": answers,
             "panel": panel, "dpo_run": dpo_go, "margin": margin, "dpo_panel": dpo_panel,
             "timers": [panel["timer"], dpo_panel["timer"]]}

@@ -8,7 +8,7 @@ import gradio as gr
 from lab import tokenization
 from lab.config import TokenizerConfig, help_text
 from lab.errors import LabError
-from lab.ui.common import chips_html, job_panel, message_html, submit
+from lab.ui.common import chips_html, job_panel, message_html, owner_of, submit
 from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
 
 CORPORA = ["Built-in tweets", "Upload a file", "Hub dataset"]
@@ -79,11 +79,11 @@ def render(events, snap):
             gr.update(value=result["zip"], visible=True), snap["id"]]
 
 
-def retokenize(run_id, text):
+def retokenize(token, run_id, text):
     if not run_id:
         return message_html(tr("Train a tokenizer first; then edit the sentence to compare."), "info")
     try:
-        return sample_html(tokenization.compare_sample(run_id, text))
+        return sample_html(tokenization.compare_sample(run_id, text, viewer=owner_of(token)))
     except LabError as exc:
         return message_html(str(exc))
 
@@ -115,6 +115,6 @@ def build(runner, owner) -> dict:
     panel = job_panel(runner, "tokenizer", owner, outputs, render)
     kind.change(lambda k: (gr.update(visible=k == CORPORA[1]), gr.update(visible=k == CORPORA[2])), kind, [upload, hub])
     go.click(with_lang(lambda *a: start(runner, *a)), [owner, base, vocab, kind, upload, hub, sample, lang_box()], note,
-             queue=False, js=LANG_JS)
-    sample.submit(with_lang(retokenize), [outputs[-1], sample, lang_box()], outputs[2], js=LANG_JS)
+             queue=False, js=LANG_JS, api_name="train_tokenizer")
+    sample.submit(with_lang(retokenize), [owner, outputs[-1], sample, lang_box()], outputs[2], js=LANG_JS)
     return {"base": base, "vocab": vocab, "train": go, "note": note, "summary": outputs[1], **panel}

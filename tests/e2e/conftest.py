@@ -17,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium")
+ADMIN_TOKEN = "e2e-instructor"  # the served app's LAB_ADMIN_TOKEN
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -44,7 +45,7 @@ def app_url(app_data):
     data = app_data
     env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
            "LAB_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1",
-           "GRADIO_ANALYTICS_ENABLED": "False"}
+           "GRADIO_ANALYTICS_ENABLED": "False", "LAB_ADMIN_TOKEN": ADMIN_TOKEN}
     log = open(data / "app.log", "w")
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"

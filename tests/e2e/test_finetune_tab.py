@@ -16,7 +16,7 @@ def test_short_comparison(page, shot):
     expect(page.locator("#finetune-status")).to_contain_text("Running", timeout=60_000)
     expect(page.locator("#finetune-now")).to_contain_text("Now training", timeout=60_000)
     shot(page, "finetune-02-running")
-    expect(page.locator("#finetune-status")).to_contain_text("Done", timeout=170_000)
+    expect(page.locator("#finetune-status")).to_contain_text("Done", timeout=300_000)  # generous: CI machines vary
     curves = page.locator("#finetune-loss-step .scatterlayer .trace")
     expect(curves).to_have_count(4)
     expect(page.locator("#finetune-loss-seconds .scatterlayer .trace")).to_have_count(4)

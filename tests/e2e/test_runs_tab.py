@@ -1,4 +1,4 @@
-"""The Runs tab lists the store's runs, shows one, and offers its files as a zip."""
+"""The Runs tab lists the runs a page may see (its own and shared ones), shows one, and offers its files as a zip."""
 from __future__ import annotations
 
 from playwright.sync_api import expect
@@ -11,6 +11,7 @@ def test_a_saved_run_is_listed_shown_and_downloadable(page, shot, app_data):
     store.create_run("e2e-run-1", "pretrain", "someone", {"steps": 2, "hidden": 16})
     store.finish_run("e2e-run-1", "done", {"params": 1234}, None,
                      [{"type": "step", "step": 1, "loss": 5.0}, {"type": "step", "step": 2, "loss": 4.0}])
+    store.set_shared("e2e-run-1", True)  # another student's run is listed only once it is shared
     (store.run_dir("e2e-run-1") / "notes.txt").write_text("saved by the e2e test")
 
     page.get_by_role("tab", name="Run history").click()

@@ -1,0 +1,168 @@
+"""Supervised fine-tuning or preference tuning (trl) exported from Fine-Tuning Lab: same model, rows, seed, settings.
+
+    python train.py                       # the run as it was
+    python train.py --steps 500 --model HuggingFaceTB/SmolLM2-360M-Instruct
+    accelerate launch --config_file accelerate/multi_gpu.yaml train.py
+    torchrun --standalone --nproc_per_node 2 train.py        # two processes, also on CPUs (gloo)
+
+Held-out prompts (data/heldout.jsonl, never trained on) are answered greedily before and after training and
+scored by exact match of the label. The tuned model is saved merged (and, with LoRA, as an adapter too).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import string
+from pathlib import Path
+
+import torch
+from datasets import Dataset
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+HERE = Path(__file__).resolve().parent
+SETTINGS: dict = {}  # EXPORT:SETTINGS
+# ChatML with {% generation %} around assistant turns, so trl can take the loss on them only; it renders
+# exactly SmolLM2's own template.
+CHATML_TRAINING_TEMPLATE = (
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}"
+    "{% endif %}{% if message['role'] == 'assistant' %}{{ '<|im_start|>assistant\n' }}{% generation %}"
+    "{{ message['content'] + '<|im_end|>' }}{% endgeneration %}{{ '\n' }}"
+    "{% else %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
+    "{% endif %}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
+
+
+def model_source(spec: dict, override: str | None) -> str:
+    """--model, else the folder named in SETTINGS when it exists here, else its Hub id."""
+    if override:
+        return override
+    if spec.get("path"):
+        path = Path(spec["path"]) if Path(spec["path"]).is_absolute() else HERE / spec["path"]
+        if path.exists():
+            return str(path)
+    if spec.get("hub_id"):
+        return spec["hub_id"]
+    raise SystemExit(f"The model folder {spec.get('path')} is not on this machine; pass --model FOLDER_OR_HUB_ID.")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def trainer_settings(s: dict, output_dir: Path, steps: int, max_length: int) -> dict:
+    """The lab's Trainer defaults: a log every step, no checkpoints, no bf16, no gradient checkpointing on CPU."""
+    return dict(output_dir=str(output_dir), max_steps=steps, per_device_train_batch_size=s["batch_size"],
+                learning_rate=s["learning_rate"], seed=s["seed"], data_seed=s["seed"], logging_steps=1,
+                save_strategy="no", report_to="none", disable_tqdm=True, dataloader_num_workers=0,
+                use_cpu=not torch.cuda.is_available(), bf16=False, fp16=False, gradient_checkpointing=False,
+                lr_scheduler_type="linear", warmup_steps=0, weight_decay=0.0, max_length=max_length)
+
+
+def lora_config(s: dict):
+    from peft import LoraConfig
+
+    if s["method"] != "lora":
+        return None
+    return LoraConfig(r=s["lora_r"], lora_alpha=s["lora_alpha"], lora_dropout=0.0, bias="none",
+                      target_modules=s["lora_targets"], task_type="CAUSAL_LM")
+
+
+# >>> method sft
+def build_trainer(s, model, tokenizer, rows, output_dir: Path, steps: int, max_length: int):
+    from trl import SFTConfig, SFTTrainer
+    from trl.chat_template_utils import has_generation_markers
+
+    messages = s["data"]["kind"] == "messages"
+    if messages and not has_generation_markers(tokenizer.chat_template or ""):
+        tokenizer.chat_template = CHATML_TRAINING_TEMPLATE
+    args = SFTConfig(**trainer_settings(s, output_dir, steps, max_length),
+                     completion_only_loss=not messages, assistant_only_loss=messages)
+    return SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
+                      peft_config=lora_config(s))
+# <<< method sft
+# >>> method dpo
+def build_trainer(s, model, tokenizer, rows, output_dir: Path, steps: int, max_length: int):
+    from trl import DPOConfig, DPOTrainer
+
+    args = DPOConfig(**trainer_settings(s, output_dir, steps, max_length), beta=s["beta"])
+    return DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
+                      peft_config=lora_config(s))
+# <<< method dpo
+
+
+def normalise(answer: str) -> str:
+    """The label in an answer: first line, lower case, without surrounding spaces and punctuation."""
+    return answer.strip().split("\n")[0].strip().strip(string.punctuation + " ").lower()
+
+
+@torch.no_grad()
+def answers(model, tokenizer, heldout: list[dict], max_new_tokens: int) -> list[str]:
+    """Greedy answers, 16 prompts at a time, left-padded so new tokens follow each prompt directly."""
+    texts = [tokenizer.apply_chat_template(h["prompt"], tokenize=False, add_generation_prompt=True)
+             if isinstance(h["prompt"], list) else h["prompt"] for h in heldout]
+    side, tokenizer.padding_side = tokenizer.padding_side, "left"
+    was_training = model.training
+    model.eval()
+    out = []
+    for start in range(0, len(texts), 16):
+        batch = tokenizer(texts[start:start + 16], return_tensors="pt", padding=True,
+                          add_special_tokens=False).to(model.device)
+        new = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
+                             pad_token_id=tokenizer.pad_token_id)[:, batch["input_ids"].shape[1]:]  # (B, new)
+        out += [a.strip() for a in tokenizer.batch_decode(new, skip_special_tokens=True)]
+    tokenizer.padding_side = side
+    model.train(was_training)
+    return out
+
+
+def accuracy(given: list[str], heldout: list[dict]) -> float:
+    return sum(normalise(a) == normalise(h["expected"]) for a, h in zip(given, heldout)) / max(len(heldout), 1)
+
+
+def main() -> None:
+    s = SETTINGS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="A causal LM folder or Hub id instead of the run's.")
+    parser.add_argument("--steps", type=int, default=s["steps"], help="Optimizer steps.")
+    parser.add_argument("--output-dir", default=str(HERE / "outputs"), help="Where the model and results go.")
+    args = parser.parse_args()
+    out = Path(args.output_dir)
+    source = model_source(s["model"], args.model)
+    model = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    original_template = tokenizer.chat_template
+    max_length = min(s["max_length"], getattr(model.config, "max_position_embeddings", None) or s["max_length"])
+    rows, heldout = read_jsonl(HERE / s["data"]["train"]), read_jsonl(HERE / s["data"]["heldout"])
+    trainer = build_trainer(s, model, tokenizer, rows, out / "trainer", args.steps, max_length)
+    before = answers(trainer.model, tokenizer, heldout, s["max_new_tokens"])
+    trainer.train()
+    after = answers(trainer.model, tokenizer, heldout, s["max_new_tokens"])
+    print(f"[rank {trainer.args.process_index}/{trainer.args.world_size}] trained {trainer.state.global_step} steps; "
+          f"held-out accuracy {accuracy(before, heldout):.2f} -> {accuracy(after, heldout):.2f}", flush=True)
+    if not trainer.is_world_process_zero():
+        return
+    tuned = trainer.model
+    if hasattr(tuned, "merge_and_unload"):  # a peft model: keep the small adapter too
+        tuned.save_pretrained(str(out / "adapter"))
+        tuned = tuned.merge_and_unload()
+    tokenizer.chat_template = original_template
+    tuned.save_pretrained(str(out / "model"))
+    tokenizer.save_pretrained(str(out / "model"))
+    history = trainer.state.log_history
+    results = {"run_id": s["run_id"], "steps": trainer.state.global_step,
+               "loss": [[h["step"], h["loss"]] for h in history if "loss" in h],
+               "accuracy_before": accuracy(before, heldout), "accuracy_after": accuracy(after, heldout),
+               "answers": [{"expected": h["expected"], "before": b, "after": a}
+                           for h, b, a in zip(heldout, before, after)]}
+    margins = [[h["step"], h["rewards/margins"]] for h in history if "rewards/margins" in h]
+    if margins:
+        results["reward_margin"] = margins
+    (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"Results in {out / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()

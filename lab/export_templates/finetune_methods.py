@@ -1,0 +1,223 @@
+"""The fine-tuning methods of an exported comparison, included into finetune.py where it says EXPORT:INCLUDE.
+
+Each method sits between `# >>> method NAME` and `# <<< method NAME`; the exporter keeps only the run's.
+Everything above EXPORT:BODY is here only so that this file reads (and lints) on its own.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+# EXPORT:BODY
+METHODS: dict = {}   # name -> prepare(model, settings) -> model
+LOAD_KWARGS: dict = {}  # name -> extra from_pretrained arguments
+MERGE: dict = {}     # name -> fold the method into a plain classifier to save
+
+
+def freeze(model):
+    for param in model.parameters():
+        param.requires_grad = False
+
+
+def is_head(name: str) -> bool:
+    return name.split(".")[0] in ("classifier", "pre_classifier", "score")
+
+
+def unfreeze_head(model):
+    for name, param in model.named_parameters():
+        if is_head(name):
+            param.requires_grad = True
+
+
+def encoder_layers(model) -> nn.ModuleList:
+    for name, module in model.named_modules():
+        if isinstance(module, nn.ModuleList) and name.split(".")[-1] in ("layer", "layers") and len(module):
+            return module
+    raise SystemExit("This model has no stack of transformer layers; pick a BERT-like encoder.")
+
+
+# >>> method full
+def prepare_full(model, s):
+    for param in model.parameters():
+        param.requires_grad = True
+    return model
+
+
+METHODS["full"] = prepare_full
+MERGE["full"] = lambda model: model
+# <<< method full
+# >>> method head
+def prepare_head(model, s):
+    # the head from_pretrained made (new where the base has none, by the model's own init under the seed)
+    freeze(model)
+    unfreeze_head(model)
+    return model
+
+
+METHODS["head"] = prepare_head
+MERGE["head"] = lambda model: model
+# <<< method head
+# >>> method selective
+def prepare_selective(model, s):
+    layers = encoder_layers(model)
+    freeze(model)
+    for layer in layers[len(layers) - s["top_k_layers"]:]:
+        for param in layer.parameters():
+            param.requires_grad = True
+    unfreeze_head(model)
+    pooler = getattr(getattr(model, "base_model", model), "pooler", None)
+    if pooler is not None:
+        for param in pooler.parameters():
+            param.requires_grad = True
+    return model
+
+
+METHODS["selective"] = prepare_selective
+MERGE["selective"] = lambda model: model
+# <<< method selective
+# >>> method adapter
+class FeatureAdapter(nn.Module):
+    """Houlsby bottleneck: x + up(relu(down(x))), up starting at zero."""
+
+    def __init__(self, hidden: int, bottleneck: int):
+        super().__init__()
+        self.down = nn.Linear(hidden, bottleneck)
+        self.up = nn.Linear(bottleneck, hidden)
+        nn.init.zeros_(self.up.weight)
+        nn.init.zeros_(self.up.bias)
+
+    def forward(self, x):  # (B, T, H) -> (B, T, H)
+        return x + self.up(torch.relu(self.down(x)))
+
+
+def prepare_adapter(model, s):
+    freeze(model)
+    for layer in encoder_layers(model):
+        if getattr(layer, "output", None) is not None and isinstance(getattr(layer.output, "dense", None), nn.Linear):
+            parent, attr = layer.output, "dense"
+        else:
+            parent, attr = layer.ffn, "lin2"  # DistilBERT
+        dense = getattr(parent, attr)
+        setattr(parent, attr, nn.Sequential(dense, FeatureAdapter(dense.out_features, s["adapter_size"])))
+    unfreeze_head(model)
+    return model
+
+
+METHODS["adapter"] = prepare_adapter
+# <<< method adapter
+# >>> method lora
+def lora_config(s):
+    from peft import LoraConfig, TaskType
+
+    return LoraConfig(task_type=TaskType.SEQ_CLS, r=s["lora_r"], lora_alpha=s["lora_alpha"],
+                      lora_dropout=s["lora_dropout"], target_modules=s["target_modules"])
+
+
+def prepare_lora(model, s):
+    from peft import get_peft_model
+
+    return get_peft_model(model, lora_config(s))  # SEQ_CLS keeps the classifier trainable
+
+
+METHODS["lora"] = prepare_lora
+MERGE["lora"] = lambda model: model.merge_and_unload()
+# <<< method lora
+# >>> method lora_scratch
+class LoRALayer(nn.Module):
+    def __init__(self, in_dim: int, out_dim: int, rank: int, alpha: float):
+        super().__init__()
+        self.A = nn.Parameter(torch.empty(in_dim, rank))
+        nn.init.kaiming_uniform_(self.A, a=math.sqrt(5))
+        self.B = nn.Parameter(torch.zeros(rank, out_dim))
+        self.scaling = alpha / rank
+
+    def forward(self, x):  # (..., in) -> (..., out)
+        return self.scaling * (x @ self.A @ self.B)
+
+
+class LinearWithLoRA(nn.Module):
+    def __init__(self, linear: nn.Linear, rank: int, alpha: float, dropout: float = 0.0):
+        super().__init__()
+        self.linear = linear
+        self.lora = LoRALayer(linear.in_features, linear.out_features, rank, alpha)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x):
+        return self.linear(x) + self.lora(self.dropout(x))
+
+    def merge(self) -> nn.Linear:
+        merged = nn.Linear(self.linear.in_features, self.linear.out_features, bias=self.linear.bias is not None)
+        with torch.no_grad():
+            merged.weight.copy_(self.linear.weight + self.lora.scaling * (self.lora.A @ self.lora.B).T)
+            if self.linear.bias is not None:
+                merged.bias.copy_(self.linear.bias)
+        return merged
+
+
+def prepare_lora_scratch(model, s):
+    freeze(model)
+    for name, module in list(model.named_modules()):
+        if isinstance(module, nn.Linear) and name.split(".")[-1] in s["target_modules"] and not is_head(name):
+            parent_name, _, attr = name.rpartition(".")
+            setattr(model.get_submodule(parent_name), attr,
+                    LinearWithLoRA(module, s["lora_r"], s["lora_alpha"], s["lora_dropout"]))
+    unfreeze_head(model)
+    return model
+
+
+def merge_lora_scratch(model):
+    for name, module in list(model.named_modules()):
+        if isinstance(module, LinearWithLoRA):
+            parent_name, _, attr = name.rpartition(".")
+            setattr(model.get_submodule(parent_name), attr, module.merge())
+    return model
+
+
+METHODS["lora_scratch"] = prepare_lora_scratch
+MERGE["lora_scratch"] = merge_lora_scratch
+# <<< method lora_scratch
+# >>> method qlora
+def qlora_load_kwargs(s) -> dict:
+    from transformers import BitsAndBytesConfig
+
+    # the new classifier stays out of 4-bit: a quantised head cannot be trained. On CUDA: bf16 compute
+    # where the card has it and double quantisation, as in the QLoRA paper; on CPU fp32 and single.
+    cuda = torch.cuda.is_available()
+    compute = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float32
+    quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=compute,
+                               bnb_4bit_use_double_quant=cuda,
+                               llm_int8_skip_modules=["classifier", "pre_classifier", "score"])
+    return {"quantization_config": quant, "dtype": torch.float32}
+
+
+def prepare_qlora(model, s):
+    from peft import LoraConfig, TaskType, get_peft_model, prepare_model_for_kbit_training
+
+    model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    for module in model.modules():
+        # bitsandbytes' repacked CPU kernel needs out_features % 32 == 0 and in_features % blocksize == 0
+        state = getattr(getattr(module, "weight", None), "quant_state", None)
+        if hasattr(module, "support_avx512bf16_for_cpu") and state is not None and (
+                state.shape[0] % 32 or state.shape[1] % state.blocksize):
+            module.support_avx512bf16_for_cpu = False
+    config = LoraConfig(task_type=TaskType.SEQ_CLS, r=s["lora_r"], lora_alpha=s["lora_alpha"],
+                        lora_dropout=s["lora_dropout"], target_modules=s["target_modules"])
+    return get_peft_model(model, config)
+
+
+METHODS["qlora"] = prepare_qlora
+LOAD_KWARGS["qlora"] = qlora_load_kwargs
+# <<< method qlora
+# >>> method prompt
+def prepare_prompt(model, s):
+    from peft import PromptTuningConfig, PromptTuningInit, TaskType, get_peft_model
+
+    config = PromptTuningConfig(task_type=TaskType.SEQ_CLS, num_virtual_tokens=s["prompt_tokens"],
+                                prompt_tuning_init=PromptTuningInit.RANDOM)
+    return get_peft_model(model, config)
+
+
+METHODS["prompt"] = prepare_prompt
+# <<< method prompt

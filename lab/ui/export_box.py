@@ -1,0 +1,69 @@
+"""Export in the Run history tab: the picked run as a report zip (script, data, metrics, figures) and a push
+to the Hugging Face Hub.
+
+Both act on the run id that the runs tab's `pick` put in `selected`, and read the run again through
+`visible_run`, so a run that is neither this browser's nor shared is never exported. The token box is a
+password field whose value goes straight to `lab.hub_push.push` and back to empty: no job, no store.
+"""
+from __future__ import annotations
+
+import gradio as gr
+
+from lab import sources
+from lab.errors import LabError
+from lab.resources import data_dir
+from lab.ui.common import message_html, owner_of
+
+
+def visible_run(store, run_id: str | None, token: str) -> dict:
+    """The run, when this browser (its signed owner token) owns it or it is shared; else a sentence."""
+    if not run_id:
+        raise LabError("Pick a run in the table first.")
+    viewer = owner_of(token)
+    if not viewer:
+        raise LabError("The page has not finished loading; wait a second and try again.")
+    return sources.readable_run(run_id, viewer, store)
+
+
+def export_zip(store, run_id: str | None, owner: str) -> str:
+    from lab.report import build_report
+
+    run = visible_run(store, run_id, owner)
+    return build_report(run, data_dir() / "downloads" / f"report-{run['id']}.zip")["zip"]
+
+
+def build(store, owner, selected) -> dict:
+    with gr.Accordion("Export this run: script, report, Hub", open=False, elem_id="runs-export"):
+        gr.Markdown("**Export** gives a zip with the run's settings, per-step metrics (CSV), figures (HTML that "
+                    "opens offline) and `script/train.py`: the run as a standalone script that reproduces it "
+                    "with transformers, peft and trl, and scales out with `accelerate launch` (see its README).")
+        export_button = gr.Button("Export script and report (zip)", elem_id="runs-export-button")
+        export_file = gr.File(label="Report and script (zip)", interactive=False, elem_id="runs-export-file")
+        gr.Markdown("**Push to the Hub**: the trained model (or LoRA adapter) with a model card of its figures. "
+                    "The token is used for this upload only and never stored.")
+        with gr.Row():
+            repo = gr.Textbox(label="Repository (your-name/model-name)", elem_id="runs-push-repo")
+            method = gr.Textbox(label="Method (fine-tuning comparisons only)", elem_id="runs-push-method")
+            token = gr.Textbox(label="Hugging Face token (write)", type="password", elem_id="runs-push-token")
+        push_button = gr.Button("Push to the Hub", elem_id="runs-push-button")
+        note = gr.HTML("", elem_id="runs-export-note")
+
+    def do_export(owner_id, run_id):
+        try:
+            return export_zip(store, run_id, owner_id), message_html("Exported: download the zip above.", "info")
+        except LabError as exc:
+            return None, message_html(str(exc))
+
+    def do_push(owner_id, run_id, repo_id, method_name, token_text):
+        from lab.hub_push import push
+
+        try:
+            url = push(visible_run(store, run_id, owner_id), repo_id, token_text, method=method_name or None)
+            return "", message_html(f"Pushed to {url}.", "info")
+        except LabError as exc:
+            return "", message_html(str(exc))  # the token box is emptied either way
+
+    export_button.click(do_export, [owner, selected], [export_file, note])
+    push_button.click(do_push, [owner, selected, repo, method, token], [token, note])
+    return {"export": export_button, "export_file": export_file, "push": push_button, "note": note,
+            "handlers": {"export": do_export, "push": do_push}}

@@ -1,0 +1,54 @@
+"""Two pages watch one fine-tuning run: the page that opens mid-run draws the earlier points too, and
+both end with the same curves (every step, in order)."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+CURVE = "document.querySelector('#finetune-loss-step .js-plotly-plot')"
+
+
+def curves(page) -> list:
+    """[[name, xs, ys]] of the loss-vs-step plot as the browser drew it."""
+    return page.evaluate(f"() => {{ const p = {CURVE}; return p && p.data ? "
+                         "p.data.map(t => [t.name, Array.from(t.x), Array.from(t.y)]) : []; }")
+
+
+def open_finetune(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(app_url)
+    page.get_by_role("tab", name="4 · Fine-tuning").click()
+    return context, page
+
+
+def test_two_pages_watch_one_run(browser, app_url, shot):
+    first_context, first = open_finetune(browser, app_url)
+    methods = first.locator("#finetune-methods")
+    for name in ("head", "lora", "qlora"):
+        methods.get_by_label(name, exact=True).uncheck()
+    steps = first.locator("#finetune-steps input[type=number]")
+    steps.fill("10")
+    steps.press("Enter")
+    first.locator("#finetune-run").click()
+    first.wait_for_function(f"() => {{ const p = {CURVE}; return p && p.data && p.data.length && "
+                            "p.data[0].x.length >= 3; }", timeout=120_000)
+    seen_before = curves(first)[0][1]
+
+    second_context, second = open_finetune(browser, app_url)  # a student who arrives mid-run
+    second.wait_for_function(f"() => {{ const p = {CURVE}; return p && p.data && p.data.length; }}")
+    joined = curves(second)[0][1]
+    assert joined[: len(seen_before)] == seen_before and joined[0] == 1
+    shot(second, "watching-01-joined-mid-run")
+
+    for page in (first, second):
+        expect(page.locator("#finetune-status")).to_contain_text("Done", timeout=170_000)
+    final_first, final_second = curves(first), curves(second)
+    assert final_first == final_second
+    assert [name for name, _, _ in final_first] == ["full"]
+    assert final_first[0][1] == list(range(1, 11))
+    assert "started by someone else" in second.locator("#finetune-status").inner_text()
+    shot(first, "watching-02-first-page-done")
+    shot(second, "watching-03-second-page-done")
+    first_context.close()
+    second_context.close()

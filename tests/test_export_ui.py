@@ -1,0 +1,46 @@
+"""The export box of the Run history tab: the owner's run exports as a zip, another's is refused, and a push
+empties the token box and answers in one sentence (offline here)."""
+from __future__ import annotations
+
+import zipfile
+
+import gradio as gr
+
+from lab import owners, resources
+from lab.store import Store
+from lab.ui import export_box
+
+TOKEN = "hf_UiSecretToken0123456789abcdef"
+
+
+def test_export_box_respects_ownership_and_forgets_the_token(tmp_path, data_dir, monkeypatch):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(f"text number {i} about cats" for i in range(50)))
+    store = Store()
+    alice, mallory = owners.issue(), owners.issue()  # the signed tokens two browsers hold
+    run = "a1" * 16
+    store.create_run(run, "tokenizer", owners.verify(alice), {"base": "minilm", "vocab_size": 200, "corpus": str(corpus),
+                                                     "sample": "cats", "batch_size": 10})
+    (tmp_path / "tok").mkdir()
+    store.finish_run(run, "done", {"vocab_size": 200, "tokenizer_path": str(tmp_path / "tok")}, None)
+    with gr.Blocks():
+        owner, selected = gr.State(alice), gr.State(None)
+        box = export_box.build(store, owner, selected)
+    export, push = box["handlers"]["export"], box["handlers"]["push"]
+
+    path, note = export(alice, run)
+    with zipfile.ZipFile(path) as archive:
+        assert {"config.json", "metrics.csv", "script/train.py", "script/data/upload/corpus.txt"} <= set(archive.namelist())
+    assert "Exported" in note
+    refused = export(mallory, run)
+    assert refused[0] is None and "no run" in refused[1] and "that you can open" in refused[1]
+    assert "Pick a run" in export(alice, None)[1]
+    store.set_shared(run, True)  # a shared run exports for the whole class
+    assert export(mallory, run)[0] is not None
+
+    monkeypatch.setattr(resources, "hub_available", lambda *a, **k: False)
+    token_box, note = push(alice, run, "alice/tok", "", TOKEN)
+    assert token_box == "" and "needs the Hugging Face Hub" in note and TOKEN not in note
+    store.set_shared(run, False)
+    assert "that you can open" in push(mallory, run, "m/tok", "", TOKEN)[1]
+    assert TOKEN.encode() not in (data_dir / "runs.sqlite").read_bytes()

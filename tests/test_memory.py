@@ -1,0 +1,71 @@
+"""The memory figures: the ledger predicted before a run against the peak measured during it.
+
+A small BERT (2 layers, hidden 64) on texts that all fill max_length, so the predicted shapes are the
+real ones. Tolerance: the measured peak is within 10% of the predicted total for full, classifier-only,
+LoRA and QLoRA (the ledger leaves out a few gradients that overlap the activations' release, and the
+batch tensors); the measurement covers the weights and does not depend on the order of the methods.
+"""
+from __future__ import annotations
+
+import pytest
+from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
+
+from lab.__main__ import run_job
+from lab.config import FinetuneConfig
+from lab.finetune import load_base
+from lab.finetune_data import make_plan
+from lab.metrics import count_parameters, weight_bytes
+
+SHAPE = dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=256)
+METHODS = ["full", "head", "lora", "qlora"]
+TOLERANCE = 0.10
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp("memory")
+    base = tiny_folder(root, **SHAPE)
+    rows = [{"text": " ".join([r["text"]] * 12), "label": r["label"]} for r in tiny_rows()] * 4
+    return base, write_csv(root / "long.csv", rows)
+
+
+def config(setup, methods) -> FinetuneConfig:
+    base, data = setup
+    return FinetuneConfig(methods=",".join(methods), base=base, dataset=data, steps=3, batch_size=16,
+                          max_length=32, lora_r=4, eval_size=8, save_models=False)
+
+
+def test_measured_peak_matches_the_ledger_in_either_order(setup):
+    forward = run_job("finetune", config(setup, METHODS))["methods"]
+    backward = run_job("finetune", config(setup, METHODS[::-1]))["methods"]
+    for name in METHODS:
+        measured, ledger = forward[name]["measured_peak_bytes"], forward[name]["predicted_memory_bytes"]
+        assert measured == pytest.approx(backward[name]["measured_peak_bytes"], rel=0.01), name
+        assert measured == pytest.approx(ledger["total"], rel=TOLERANCE), (name, measured, ledger)
+        assert sum(ledger["at_peak"].values()) == ledger["total"]
+        # the weights are inside the figure: loading alone reaches them
+        assert forward[name]["measured_phase_bytes"]["load"] >= ledger["weights"], name
+    assert forward["qlora"]["measured_peak_bytes"] < forward["lora"]["measured_peak_bytes"]
+    head, full = forward["head"]["predicted_memory_bytes"], forward["full"]["predicted_memory_bytes"]
+    assert head["activations"] == 0 and full["activations"] > 10 * head["workspace"] / 4
+
+
+@pytest.mark.parametrize("name", ["lora", "qlora"])
+def test_trainable_counts_agree_with_peft_and_4bit_weights_count_once(setup, name):
+    cfg = config(setup, [name])
+    model, _ = load_base(name, make_plan(cfg), cfg)
+    trainable, total = model.get_nb_trainable_parameters()
+    counts = count_parameters(model)
+    assert (counts["trainable"], counts["total"]) == (trainable, total)
+    if name == "qlora":
+        import bitsandbytes
+
+        from lab.methods.qlora import quantised_bytes
+        # bitsandbytes' own layers only: peft's wrapper (also named Linear4bit) shows the same weight again
+        layers = [m for m in model.modules() if isinstance(m, bitsandbytes.nn.Linear4bit)]
+        assert len(layers) == 13  # 2 layers x 6 Linear + the pooler
+        packed = sum(m.weight.numel() + 4 * m.weight.quant_state.absmax.numel() for m in layers)
+        assert quantised_bytes(model)["quantised_linear_bytes"] == packed
+        others = sum(p.numel() * p.element_size() for n, p in model.named_parameters()
+                     if p.__class__.__name__ != "Params4bit") + sum(b.numel() * b.element_size() for b in model.buffers())
+        assert weight_bytes(model) == packed + others

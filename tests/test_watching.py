@@ -1,0 +1,110 @@
+"""Watching a job from many pages: one render per new event for all of them, only what is new sent
+to each, every point of every curve on every page, late joiners included."""
+from __future__ import annotations
+
+import json
+import threading
+
+import gradio as gr
+
+from lab.jobs import Runner
+from lab.plots import bar_figure, curve_figure
+from lab.ui.common import Views, page_update
+from tests.test_jobs import wait_for
+
+SKIP = gr.skip()
+
+
+def steps_job(cfg, ctx):
+    """Emit steps in bursts released by the test; a result event at the end of the first burst."""
+    for burst, count in enumerate(cfg["bursts"]):
+        cfg["go"][burst].wait(10)
+        for _ in range(count):
+            step = len([1 for e in ctx._job.events if e["type"] == "step"]) + 1
+            ctx.emit("step", step=step, loss=1.0 / step, method="full")
+        if burst == 0:
+            ctx.emit("result", method="full", accuracy=0.75)
+        cfg["done"][burst].set()
+    return {}
+
+
+class CountingRender:
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, events, snap):
+        self.calls += 1
+        results = [e for e in events if e["type"] == "result"]
+        accuracy = bar_figure([r["method"] for r in results], [r["accuracy"] for r in results], "Eval accuracy")
+        return [curve_figure(events), accuracy, f"{len(events)} events"]
+
+
+def start(bursts):
+    go = [threading.Event() for _ in bursts]
+    done = [threading.Event() for _ in bursts]
+    runner = Runner({"steps": steps_job})
+    job_id = runner.submit("teacher", "steps", {"bursts": bursts, "go": go, "done": done})
+    return runner, job_id, go, done
+
+
+def plotted_steps(plot) -> list:
+    return json.loads(plot.plot)["data"][0]["x"]
+
+
+def test_thirty_pages_share_one_render_and_get_only_what_is_new():
+    runner, job_id, go, done = start([5, 3])
+    render = CountingRender()
+    views = Views(runner, render)
+    pages = [None] * 30
+    go[0].set()
+    done[0].wait(10)
+    first = []
+    for i in range(30):
+        update = page_update(views, "steps", f"student-{i}", pages[i], 3, job_id)
+        pages[i] = update[0]
+        first.append(update)
+    assert render.calls == 1  # thirty pages, one render
+    assert all(u[2:] == first[0][2:] for u in first)
+    assert plotted_steps(first[0][2]) == [1, 2, 3, 4, 5]
+    assert "shared with the class" in first[0][1]  # the pages hold its watch link
+
+    again = page_update(views, "steps", "student-0", pages[0], 3, job_id)
+    assert again == [SKIP] * 5 and render.calls == 1  # nothing new: nothing sent, nothing rendered
+
+    go[1].set()
+    done[1].wait(10)
+    wait_for(runner, job_id)
+    later = page_update(views, "steps", "student-0", pages[0], 3, job_id)
+    assert render.calls == 2
+    assert plotted_steps(later[2]) == list(range(1, 9))  # every point, not only the new ones
+    assert later[3] == SKIP  # the accuracy figure did not change: not sent again
+    assert later[4] != SKIP and "**Done**" in later[1]
+
+    late = page_update(views, "steps", "latecomer", None, 3, job_id)
+    assert render.calls == 2
+    assert plotted_steps(late[2]) == list(range(1, 9)) and late[3] != SKIP  # the whole run so far
+    assert json.loads(late[3].plot)["data"][0]["x"] == [0.75]
+    runner.shutdown()
+
+
+def test_pages_that_tick_at_the_same_time_render_once():
+    runner, job_id, go, done = start([4])
+    render = CountingRender()
+    views = Views(runner, render)
+    go[0].set()
+    wait_for(runner, job_id)
+    barrier = threading.Barrier(12)
+    updates = [None] * 12
+
+    def page(i):
+        barrier.wait()
+        updates[i] = page_update(views, "steps", f"p{i}", None, 3, job_id)
+
+    threads = [threading.Thread(target=page, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert render.calls == 1
+    assert all(plotted_steps(u[2]) == [1, 2, 3, 4] for u in updates)
+    runner.shutdown()
