@@ -1,6 +1,6 @@
 """The textbook fine-tuning recipe against the lab's default, on the same tweets, to the same eval accuracy.
 
-    python bench/vs_textbook.py [--eval-size 200] [--eval-every 25] [--max-steps 100] [--json OUT]
+    python bench/vs_textbook.py [--eval-size 200] [--eval-every 25] [--max-steps 100] [--lab-steps N] [--json OUT]
 
 Textbook (as course notebooks teach it): AutoModelForSequenceClassification, padding="max_length" to
 512, batch 2, lr 5e-5, Trainer. Lab: the default full fine-tuning job (dynamic padding, batch 16, its
@@ -28,6 +28,7 @@ def main() -> int:
     parser.add_argument("--eval-size", type=int, default=200)
     parser.add_argument("--eval-every", type=int, default=25)
     parser.add_argument("--max-steps", type=int, default=100)
+    parser.add_argument("--lab-steps", type=int, default=None, help="default: the lab's default steps")
     parser.add_argument("--json", dest="json_out")
     args = parser.parse_args()
     os.environ.setdefault("LAB_DATA_DIR", tempfile.mkdtemp(prefix="bench-textbook-"))
@@ -42,6 +43,8 @@ def main() -> int:
     from lab.training import quiet
 
     cfg = FinetuneConfig(methods="full", eval_size=args.eval_size, save_models=False)
+    if args.lab_steps:
+        cfg.steps = args.lab_steps
     lab = run_job("finetune", cfg)["methods"]["full"]
     target = lab["accuracy"]
     print(f"lab default (full): accuracy {target:.3f} after {lab['steps']} steps, train {lab['train_seconds']:.1f} s")
@@ -83,6 +86,8 @@ def main() -> int:
                                                                               == p.label_ids).mean())},
                                 callbacks=[clock]))
         trainer.train()
+        if not clock.history or clock.history[-1][0] != trainer.state.global_step:
+            trainer.evaluate()  # --max-steps not a multiple of --eval-every: score where it stopped
     steps, accuracy, trained = clock.history[-1]
     for row in clock.history:
         print(f"  textbook step {row[0]:>4}: accuracy {row[1]:.3f}, training so far {row[2]:.1f} s")

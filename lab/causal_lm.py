@@ -195,8 +195,10 @@ def train_between_answers(trainer, tokenizer, heldout: list[dict], max_new_token
     accuracy_before = accuracy(before, heldout)
     ctx.emit("answers", phase="before", accuracy=accuracy_before,
              rows=answer_rows(heldout, before, [""] * len(before)))
-    with memory:
+    try:
         trainer.train()
+    finally:
+        memory.stop()  # a TensorMemory started before the model loaded; MemoryCallback stops it sooner
     if ctx.cancelled:
         rows = answer_rows(heldout, before, [""] * len(before))
         ctx.emit("answers", phase="stopped", accuracy=accuracy_before, rows=rows)

@@ -14,10 +14,9 @@ from lab import causal_lm, sources
 from lab.config import DPO_DEFAULT_LR, MAX_SFT_STEPS, DPORunConfig
 from lab.errors import LabError
 from lab.jobs import JobContext
-from lab.metrics import PeakMemory, count_parameters
+from lab.metrics import TensorMemory, count_parameters
 from lab.sft_data import dpo_data
-from lab.training import EventCallback, device
-from transformers import PrinterCallback
+from lab.training import MEMORY_STEPS, EventCallback, MemoryCallback, device, quiet
 
 # trl's log keys -> the names on our step events
 DPO_FIELDS = {"reward_margin": "rewards/margins", "reward_chosen": "rewards/chosen",
@@ -42,6 +41,16 @@ class DPOEventCallback(EventCallback):
 
 
 def dpo_job(cfg: DPORunConfig, ctx: JobContext) -> dict:
+    # measured from before the weights exist, so the peak covers weights, gradients, optimizer state
+    # and activations (for DPO's full method, also the reference copy trl makes)
+    memory = TensorMemory(device(), steps=MEMORY_STEPS).start()
+    try:
+        return _dpo_job(cfg, ctx, memory)
+    finally:
+        memory.stop()  # MemoryCallback stops it after the first steps; an error stops it here
+
+
+def _dpo_job(cfg: DPORunConfig, ctx: JobContext, memory) -> dict:
     from datasets import Dataset
     from trl import DPOConfig, DPOTrainer
 
@@ -61,15 +70,14 @@ def dpo_job(cfg: DPORunConfig, ctx: JobContext) -> dict:
     ctx.check_cancel()
 
     run_dir = sources.run_folder(ctx.job_id, create=True)
-    memory = PeakMemory(device())
-    callback = DPOEventCallback(ctx, memory=memory, method=cfg.method)
+    callback = DPOEventCallback(ctx, method=cfg.method)
     args = DPOConfig(**causal_lm.trl_settings(cfg, str(run_dir / "trainer"), causal_lm.learning_rate(cfg, DPO_DEFAULT_LR)),
                      beta=cfg.beta)
     peft_config = causal_lm.lora_config(cfg, model) if cfg.method == "lora" else None
     ctx.log("Tokenizing the pairs with trl…")
-    trainer = DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows["train"]),
-                         processing_class=tokenizer, peft_config=peft_config, callbacks=[callback])
-    trainer.remove_callback(PrinterCallback)  # the job reports through events, never prints
+    trainer = quiet(DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows["train"]),
+                               processing_class=tokenizer, peft_config=peft_config,
+                               callbacks=[callback, MemoryCallback(memory)]))
     params = count_parameters(trainer.model)
     ctx.emit("preview", examples=len(rows["train"]), parameters=params, example=rows["train"][0])
 

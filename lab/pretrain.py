@@ -186,11 +186,11 @@ def probe_callback(ctx, tokenizer, sentence: str):
 def pretrain_job(cfg: PretrainConfig, ctx) -> dict:
     import dataclasses
 
-    from transformers import PrinterCallback, Trainer
+    from transformers import Trainer
 
-    from lab.metrics import PeakMemory
+    from lab.metrics import TensorMemory
     from lab.mlm import MASK_WORD, MaskingCollator, fix_masks, mask_preview, unigram_perplexity
-    from lab.training import EventCallback, device, training_args
+    from lab.training import MEMORY_STEPS, EventCallback, MemoryCallback, device, quiet, training_args
 
     if MASK_WORD not in (cfg.probe or ""):
         raise LabError(f"Put {MASK_WORD} in the probe sentence where the model should guess a word.")
@@ -221,7 +221,13 @@ def pretrain_job(cfg: PretrainConfig, ctx) -> dict:
              eval_blocks=len(eval_blocks), block_size=shape.block_size, vocab=len(tokenizer))
     ctx.emit("mask_preview", tokens=mask_preview(tokenizer, held_texts[0] if held_texts else train_texts[0],
                                                  cfg.mlm_probability, seed=cfg.seed))
-    model = build_model(shape, tokenizer)
+    # measured from before the weights exist: weights, gradients, AdamW state and activations
+    memory = TensorMemory(device(), steps=MEMORY_STEPS).start()
+    try:
+        model = build_model(shape, tokenizer)
+    except BaseException:
+        memory.stop()
+        raise
     actual = sum(p.numel() for p in model.parameters())
     ctx.emit("model", params=actual, predicted_params=params, vocab=len(tokenizer))
     ctx.log(f"{actual:,} parameters; {len(train_blocks):,} training blocks of {shape.block_size} tokens")
@@ -230,12 +236,13 @@ def pretrain_job(cfg: PretrainConfig, ctx) -> dict:
     args = training_args(str(run_dir / "trainer"), cfg.steps, cfg.batch_size, cfg.learning_rate, cfg.seed,
                          warmup_steps=cfg.warmup_steps, eval_strategy="steps", eval_steps=cfg.eval_every,
                          weight_decay=0.01)
-    with PeakMemory(device()) as memory:
-        events = EventCallback(ctx, memory=memory)
-        trainer = Trainer(model=model, args=args, train_dataset=[{"input_ids": b} for b in train_blocks],
-                          eval_dataset=eval_features, data_collator=MaskingCollator(tokenizer, cfg.mlm_probability),
-                          callbacks=[probe_callback(ctx, tokenizer, cfg.probe), events])
-        trainer.remove_callback(PrinterCallback)  # jobs report through events, never print
+    try:
+        events = EventCallback(ctx)
+        trainer = quiet(Trainer(model=model, args=args, train_dataset=[{"input_ids": b} for b in train_blocks],
+                                eval_dataset=eval_features,
+                                data_collator=MaskingCollator(tokenizer, cfg.mlm_probability),
+                                callbacks=[probe_callback(ctx, tokenizer, cfg.probe), events,
+                                           MemoryCallback(memory)]))  # quiet: jobs report through events
         trainer.evaluate()  # step 0: the untrained model's perplexity and probe
         started = time.perf_counter()
         if not ctx.cancelled:
@@ -243,6 +250,8 @@ def pretrain_job(cfg: PretrainConfig, ctx) -> dict:
         seconds = time.perf_counter() - started
         if events.last_step % cfg.eval_every and not ctx.cancelled:
             trainer.evaluate()
+    finally:
+        memory.stop()
     if ctx.cancelled and not events.last_step:
         return {}  # stopped before its first step: no training to keep
     # Stopped or not, the model as trained so far is saved and offered; a stopped run skips the final

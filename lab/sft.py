@@ -15,10 +15,9 @@ from lab import causal_lm, sources
 from lab.config import MAX_SFT_STEPS, SFT_DEFAULT_LR, SFTRunConfig
 from lab.errors import LabError
 from lab.jobs import JobContext
-from lab.metrics import PeakMemory, count_parameters
+from lab.metrics import TensorMemory, count_parameters
 from lab.sft_data import sft_data
-from lab.training import EventCallback, device
-from transformers import PrinterCallback
+from lab.training import MEMORY_STEPS, EventCallback, MemoryCallback, device, quiet
 
 PREVIEW_TOKENS = 160
 
@@ -71,6 +70,16 @@ def build_trainer(cfg: SFTRunConfig, model, tokenizer, rows: dict, output_dir: s
 
 
 def sft_job(cfg: SFTRunConfig, ctx: JobContext) -> dict:
+    # measured from before the weights exist, so the peak covers weights, gradients, optimizer state
+    # and activations; the answers before training fall inside the window too, and are far smaller
+    memory = TensorMemory(device(), steps=MEMORY_STEPS).start()
+    try:
+        return _sft_job(cfg, ctx, memory)
+    finally:
+        memory.stop()  # MemoryCallback stops it after the first steps; an error stops it here
+
+
+def _sft_job(cfg: SFTRunConfig, ctx: JobContext, memory) -> dict:
     causal_lm.validate(cfg, MAX_SFT_STEPS)
     started = time.perf_counter()
     ctx.log(f"Loading {cfg.model}…")
@@ -85,9 +94,8 @@ def sft_job(cfg: SFTRunConfig, ctx: JobContext) -> dict:
 
     ctx.log("Tokenizing and masking with trl…")
     run_dir = sources.run_folder(ctx.job_id, create=True)
-    memory = PeakMemory(device())
-    callback = EventCallback(ctx, memory=memory, method=cfg.method)
-    trainer = build_trainer(cfg, model, tokenizer, rows, str(run_dir / "trainer"), [callback])
+    callback = EventCallback(ctx, method=cfg.method)
+    trainer = build_trainer(cfg, model, tokenizer, rows, str(run_dir / "trainer"), [callback, MemoryCallback(memory)])
     prepared = trainer.train_dataset
     if len(prepared) == 0:
         raise LabError(f"Every example's answer was cut off by max length {cfg.max_length}; raise it or shorten the prompts.")
@@ -96,7 +104,7 @@ def sft_job(cfg: SFTRunConfig, ctx: JobContext) -> dict:
         ctx.emit("notice", message=notices[-1])
     fraction = loss_token_fraction(prepared)
     preview = mask_preview(tokenizer, prepared[0])
-    trainer.remove_callback(PrinterCallback)  # the job reports through events, never prints
+    quiet(trainer)  # the job reports through events, never prints
     params = count_parameters(trainer.model)
     ctx.emit("preview", **preview, loss_token_fraction=round(fraction, 4), kind=rows["kind"],
              examples=len(prepared), parameters=params)

@@ -13,6 +13,8 @@ from transformers import PrinterCallback, TrainerCallback, TrainingArguments
 from lab.jobs import JobContext
 from lab.metrics import PeakMemory, TensorMemory
 
+MEMORY_STEPS = 3  # every part of a run's memory exists by the end of step 2; the profiler slows what it watches
+
 
 def device() -> str:
     import torch

@@ -94,6 +94,8 @@ def test_pretraining_lowers_loss_and_saves_a_fill_mask_run(tokenizer_dir, corpus
     result = snap["result"]
     losses = [loss for _, loss in result["train_loss"]]
     assert sum(losses[-5:]) / 5 < sum(losses[:5]) / 5 - 0.5
+    # weights, gradients and AdamW's two moments of every parameter (16 B each) are inside the peak
+    assert result["peak_memory"] >= 16 * result["params"]
     ppl = [p for _, p in result["eval_perplexity"]]
     assert [s for s, _ in result["eval_perplexity"]] == [0, 20, 40] and ppl[-1] < ppl[0] / 2
     probes = [e for e in snap["events"] if e["type"] == "probe"]

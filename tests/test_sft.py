@@ -66,6 +66,10 @@ def test_loss_falls_and_the_right_weights_train(tiny, tmp_path, method, lr):
     else:
         assert "model.layers.0.mlp.up_proj.weight" in changed and "model.embed_tokens.weight" in changed
         assert result["parameters"]["percent"] == 100
+    # measured from before loading: fp32 weights (4 B each) always, plus gradients and AdamW's two moments
+    # (4 + 8 B) for every trained weight; a figure taken after loading would leave the weights out
+    params = result["parameters"]
+    assert result["peak_memory_bytes"] >= 4 * params["total"] + 12 * params["trainable"]
     assert sources.resolve_model("run:testjob") == result["model"]
     assert result["models"][0] == {"ref": "run:testjob", "task": "text-generation", "label": result["models"][0]["label"]}
 
