@@ -47,13 +47,14 @@ def test_every_visible_string_is_a_key_in_both_languages(demo):
 
 
 def _literal_keys() -> set[str]:
-    """First string argument of every tr(...) and second of every t(lang, ...) in the UI's source."""
+    """First string argument of every tr(...), message_html(...) and translated(...), and second of every
+    t(lang, ...), in the UI's source: message_html says its sentence in the page's language."""
     keys = set()
     for path in UI_FILES:
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
                 continue
-            position = {"tr": 0, "_": 0, "t": 1}.get(node.func.id)
+            position = {"tr": 0, "_": 0, "t": 1, "message_html": 0, "translated": 0}.get(node.func.id)
             if position is None or len(node.args) <= position:
                 continue
             arg = node.args[position]
@@ -70,7 +71,8 @@ def _dynamic_keys() -> set[str]:
     from lab import pipelines
     from lab.ui import pipeline_tab, runs_tab
 
-    keys = set(finetune_tab.TABLE_COLUMNS) | set(runs_tab.COLUMNS) | {"weights", "gradients", "optimizer", "activations"}
+    keys = set(finetune_tab.TABLE_COLUMNS) | set(runs_tab.COLUMNS) | {"weights", "gradients", "optimizer", "activations",
+                                                                       "workspace"}
     for question, choices in concepts.PREDICT.values():
         keys |= {question, *(choices or [])}
     figures = {"Nothing to show yet.", "The curve appears with the first logged step.", "loss", "seconds",

@@ -13,6 +13,7 @@ from lab import sources
 from lab.errors import LabError
 from lab.resources import data_dir
 from lab.ui.common import message_html, owner_of
+from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
 
 
 def visible_run(store, run_id: str | None, token: str) -> dict:
@@ -59,11 +60,12 @@ def build(store, owner, selected) -> dict:
 
         try:
             url = push(visible_run(store, run_id, owner_id), repo_id, token_text, method=method_name or None)
-            return "", message_html(f"Pushed to {url}.", "info")
+            return "", message_html(tr("Pushed to {url}.", url=url), "info")
         except LabError as exc:
             return "", message_html(str(exc))  # the token box is emptied either way
 
-    export_button.click(do_export, [owner, selected], [export_file, note])
-    push_button.click(do_push, [owner, selected, repo, method, token], [token, note])
+    lang = lang_box()  # the notes are said in the page's language
+    export_button.click(with_lang(do_export), [owner, selected, lang], [export_file, note], js=LANG_JS)
+    push_button.click(with_lang(do_push), [owner, selected, repo, method, token, lang], [token, note], js=LANG_JS)
     return {"export": export_button, "export_file": export_file, "push": push_button, "note": note,
             "handlers": {"export": do_export, "push": do_push}}

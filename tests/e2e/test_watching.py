@@ -47,7 +47,7 @@ def test_two_pages_watch_one_run(browser, app_url, shot):
     assert final_first == final_second
     assert [name for name, _, _ in final_first] == ["full"]
     assert final_first[0][1] == list(range(1, 11))
-    assert "started by someone else" in second.locator("#finetune-status").inner_text()
+    assert "shared with the class" in second.locator("#finetune-status").inner_text()
     shot(first, "watching-02-first-page-done")
     shot(second, "watching-03-second-page-done")
     first_context.close()

@@ -6,6 +6,7 @@ map a string to itself on purpose.
 
 from lab.ui.locales.ko_concepts import CONCEPTS
 from lab.ui.locales.ko_messages import MESSAGES
+from lab.ui.locales.ko_runs import RUNS
 
 STRINGS = {
     '# Fine-Tuning Lab\nUse, pre-train and fine-tune transformers, live and side by side. Every tab runs real Hugging Face code on this machine; training jobs share one worker, so the whole class watches the same curves.':
@@ -367,3 +368,4 @@ STRINGS = {
 }
 STRINGS.update(CONCEPTS)
 STRINGS.update(MESSAGES)
+STRINGS.update(RUNS)

@@ -3,7 +3,6 @@ the predict-first questions and the method names as people say them."""
 
 MESSAGES = {
     # the job panel
-    " (started by someone else in the class)": " (반의 다른 사람이 시작함)",
     "**Queued**, position {position}{whose}. The lab runs one job at a time.":
         "**대기 중**, {position}번째{whose}. 랩은 한 번에 작업 하나만 실행합니다.",
     "**Running**{whose}:{method} step {step}/{max_steps}, {per_step:.2f} s/step, about {eta:.0f} s left.":
@@ -11,14 +10,10 @@ MESSAGES = {
     "**Running**{whose}: {what}.": "**실행 중**{whose}: {what}.",
     "starting": "시작하는 중",
     "**Done** in {took:.1f} s{whose}.": "**완료**: {took:.1f}초{whose}.",
-    "**Stopped**{whose}.": "**멈춤**{whose}.",
     "**Failed**{whose}: {error}": "**실패**{whose}: {error}",
     "No job to stop.": "멈출 작업이 없습니다.",
-    "Only the person who started this job can stop it.": "이 작업은 시작한 사람만 멈출 수 있습니다.",
     "This job has already ended.": "이 작업은 이미 끝났습니다.",
     "**Stopping** at the end of this step…": "이번 스텝이 끝나면 **멈춥니다**…",
-    "The page has not finished loading; wait a second and press the button again.":
-        "페이지가 아직 다 열리지 않았습니다. 잠시 뒤 버튼을 다시 누르세요.",
     # the jobs' own progress lines (those without numbers)
     "Answering the same held-out prompts after training…": "학습 뒤 같은 검증 프롬프트에 답하는 중…",
     "Tokenizing the pairs with trl…": "trl로 쌍을 토큰화하는 중…",
