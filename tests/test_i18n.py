@@ -4,6 +4,8 @@ follows the page's language."""
 from __future__ import annotations
 
 import ast
+import html
+import string
 from pathlib import Path
 
 import pytest
@@ -140,3 +142,48 @@ def test_technical_names_stay():
     for name in ("LoRA (peft)", "QLoRA (4-bit NF4 + LoRA)", "DoRA (weight-decomposed LoRA)", "AdaLoRA (dynamic rank)"):
         tech = name.split(" ")[0]
         assert tech in i18n.KOREAN[name]
+
+
+def test_every_sentence_lab_can_make_has_korean():
+    """LabError, Cancelled and notice sentences anywhere in lab/ (found with ast) have a Korean template."""
+    from lab.ui.locales.errors import english_templates
+    from lab.ui.locales.ko_errors import ERRORS
+
+    found = english_templates()
+    assert len(found) > 150
+    missing = {text: where for text, where in found.items() if text not in ERRORS}
+    assert missing == {}, "add these to lab/ui/locales/ko_errors.py"
+    for english, korean in ERRORS.items():  # the Korean uses exactly the values the English has
+        assert sorted(f for _, f, _, _ in string.Formatter().parse(korean) if f) == \
+            sorted(f for _, f, _, _ in string.Formatter().parse(english) if f), english
+
+
+@pytest.mark.parametrize("english, korean", [
+    ("Steps must be between 1 and 2000; 5000 is not.", "스텝은 1에서 2000 사이여야 합니다. 5000은(는) 안 됩니다."),
+    ("reviews.csv has 3 different labels for 3 rows; labels must be categories, not free text or numbers.",
+     "reviews.csv에는 3개 행에 서로 다른 레이블이 3개 있습니다. 레이블은 자유 텍스트나 숫자가 아닌 범주여야 합니다."),
+    ('notes.jsonl, line 3, is not a JSON object; write {"text": ...} per line.',
+     'notes.jsonl, 3번째 줄이 JSON 객체가 아닙니다. 줄마다 {"text": ...}를 쓰세요.'),
+    ("Stopped at its time budget of 600 s; what finished before is kept. Lower the steps or the batch size to fit.",
+     "시간 예산 600초에 이르러 멈췄습니다. 그 전에 끝난 것은 남습니다. 맞추려면 스텝이나 배치 크기를 낮추세요."),
+])
+def test_an_english_sentence_reaches_a_korean_page_in_korean(english, korean):
+    from lab.ui.common import message_html
+
+    assert i18n.with_lang(lambda: i18n.translated(english))("ko-KR") == korean
+    assert i18n.with_lang(lambda: i18n.translated(english))("en") == english
+    assert html.escape(korean) in i18n.with_lang(lambda: message_html(english))("ko")
+    assert i18n.with_lang(lambda: i18n.translated("Not a sentence the lab makes."))("ko") == \
+        "Not a sentence the lab makes."
+
+
+def test_a_raised_error_is_translated_with_its_values():
+    from lab.errors import LabError
+    from lab.finetune_data import check_settings
+    from lab.config import FinetuneConfig
+
+    with pytest.raises(LabError) as caught:
+        check_settings(FinetuneConfig(steps=10 ** 6))
+    korean = i18n.with_lang(lambda: i18n.translated(str(caught.value)))("ko")
+    assert korean != str(caught.value) and "1000000" in korean and not any(c.isascii() and c.isalpha() for c in
+                                                                            korean.replace("1000000", ""))

@@ -174,7 +174,7 @@ def localise(value):
             title.text = tr(title.text)
     for note in layout.annotations or ():
         if note.text:
-            note.text = tr(note.text)
+            note.text = translated(note.text)  # a note may be a LabError's sentence
     for trace in value.data:
         if isinstance(getattr(trace, "name", None), str):
             trace.name = tr(trace.name)
