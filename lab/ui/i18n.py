@@ -97,6 +97,13 @@ def with_lang(fn):
             PAGE_LANG.set(language(args[-1] if args else None))
             return fn(*args[:-1])
     handler.__name__ = getattr(fn, "__name__", "handler")
+    try:  # the API page names the handler's own parameters, and the language last (defaults to English)
+        params = list(inspect.signature(fn).parameters.values())
+        if all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in params):
+            lang = inspect.Parameter("lang", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="en")
+            handler.__signature__ = inspect.Signature(params + [lang])
+    except (TypeError, ValueError):
+        pass
     return handler
 
 
