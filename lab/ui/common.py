@@ -246,7 +246,10 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
         return tr("**Stopping** at the end of this step…")
 
     stop.click(with_lang(stop_job), [owner, job_state, lang], status, queue=False, js=LANG_JS)
-    return {"job_state": job_state, "status": status, "stop": stop, "timer": timer, "views": views}
+    from lab.ui.export_box import tab_export  # it uses this module's helpers
+
+    exports = tab_export(runner, kind, owner, job_state)
+    return {"job_state": job_state, "status": status, "stop": stop, "timer": timer, "views": views, **exports}
 
 
 def poll_only_the_open_tab(tabs: list[tuple]) -> None:

@@ -42,6 +42,8 @@ RUNS = {
     "Push to the Hub": "Hub에 올리기",
     "Exported: download the zip above.": "내보냈습니다: 위의 zip을 내려받으세요.",
     "Pushed to {url}.": "{url}에 올렸습니다.",
+    "Start a run first; then export it here.": "먼저 실행을 시작하세요. 그다음 여기서 내보낼 수 있습니다.",
+    "Export the run once it has ended.": "실행이 끝난 뒤에 내보내세요.",
     # status lines and the job panel
     " (shared with the class)": " (반에 공유된 실행)",
     "**Stopped**{whose}: {why}": "**멈춤**{whose}: {why}",
