@@ -51,7 +51,13 @@ def build_demo(runner=None) -> gr.Blocks:
 
         def open_link(token, page_lang, request: gr.Request):
             """A watch link (?run=ID) opens the run's tab on it, if this browser may read it."""
-            PAGE_LANG.set(language(page_lang))  # a refusal is said in the page's language
+            said = PAGE_LANG.set(language(page_lang))  # a refusal is said in the page's language
+            try:
+                return link_updates(token, request)
+            finally:
+                PAGE_LANG.reset(said)
+
+        def link_updates(token, request):
             run_id = (dict(request.query_params) if request else {}).get("run", "")
             keep = [gr.skip()] * (3 + len(every))
             if not run_id:

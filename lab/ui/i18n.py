@@ -86,16 +86,21 @@ def with_lang(fn):
         def handler(*args):
             lang, steps = language(args[-1] if args else None), fn(*args[:-1])
             while True:
-                PAGE_LANG.set(lang)  # each resumption may run in another worker thread
+                token = PAGE_LANG.set(lang)  # each resumption may run in another worker thread
                 try:
                     value = next(steps)
                 except StopIteration:
                     return
+                finally:
+                    PAGE_LANG.reset(token)  # the thread goes back to its own language
                 yield value
     else:
         def handler(*args):
-            PAGE_LANG.set(language(args[-1] if args else None))
-            return fn(*args[:-1])
+            token = PAGE_LANG.set(language(args[-1] if args else None))
+            try:
+                return fn(*args[:-1])
+            finally:
+                PAGE_LANG.reset(token)
     handler.__name__ = getattr(fn, "__name__", "handler")
     try:  # the API page names the handler's own parameters, and the language last (defaults to English)
         params = list(inspect.signature(fn).parameters.values())
