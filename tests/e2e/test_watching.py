@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import open_tab
+from tests.e2e.test_sharing import first_run_id, new_page, pick
+
 CURVE = "document.querySelector('#finetune-loss-step .js-plotly-plot')"
 
 
@@ -25,7 +28,7 @@ def open_finetune(browser, app_url):
 def test_two_pages_watch_one_run(browser, app_url, shot):
     first_context, first = open_finetune(browser, app_url)
     methods = first.locator("#finetune-methods")
-    for name in ("head", "lora", "qlora"):
+    for name in ("Classifier only", "LoRA (peft)", "QLoRA (4-bit NF4 + LoRA)"):  # the checkboxes' readable names
         methods.get_by_label(name, exact=True).uncheck()
     steps = first.locator("#finetune-steps input[type=number]")
     steps.fill("10")
@@ -34,8 +37,13 @@ def test_two_pages_watch_one_run(browser, app_url, shot):
     first.wait_for_function(f"() => {{ const p = {CURVE}; return p && p.data && p.data.length && "
                             "p.data[0].x.length >= 3; }", timeout=120_000)
     seen_before = curves(first)[0][1]
+    run_id = first_run_id(first)  # runs are private: the first page shares its run to give its watch link
+    pick(first, run_id)
+    first.locator("#runs-share").click()
+    expect(first.locator("#runs-note")).to_contain_text(f"?run={run_id}")
+    open_tab(first, "4 · Fine-tuning")
 
-    second_context, second = open_finetune(browser, app_url)  # a student who arrives mid-run
+    second_context, second = new_page(browser, f"{app_url}?run={run_id}")  # a student who arrives mid-run
     second.wait_for_function(f"() => {{ const p = {CURVE}; return p && p.data && p.data.length; }}")
     joined = curves(second)[0][1]
     assert joined[: len(seen_before)] == seen_before and joined[0] == 1
