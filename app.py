@@ -14,32 +14,34 @@ from lab.errors import LabError
 from lab.tasks import build_runner
 from lab.ui import common, finetune_tab, pipeline_tab, pretrain_tab, runs_tab, sft_tab, tokenizer_tab
 from lab.ui.common import ensure_owner, message_html, owner_of, poll_only_the_open_tab
+from lab.ui.i18n import I18N, LANG_JS, PAGE_LANG, _, lang_box, language, localise_initial_plots, translate_page
+from lab.ui.teach import follow_guess, learn_panel
 
 ASSETS = Path(__file__).parent / "assets"
 INTRO = ("# Fine-Tuning Lab\nUse, pre-train and fine-tune transformers, live and side by side. "
          "Every tab runs real Hugging Face code on this machine; training jobs share one worker, "
          "so the whole class watches the same curves.")
 
+TABS = [("1 · Pipeline", "pipeline", pipeline_tab), ("2 · Tokenizer", "tokenizer", tokenizer_tab),
+        ("3 · Pre-training", "pretrain", pretrain_tab), ("4 · Fine-tuning", "finetune", finetune_tab),
+        ("5 · SFT & DPO", "sft", sft_tab)]
+
 
 def build_demo(runner=None) -> gr.Blocks:
     runner = runner or build_runner()
-    with gr.Blocks(title="Fine-Tuning Lab") as demo:
+    with gr.Blocks(title=_("Fine-Tuning Lab")) as demo:
         owner = gr.BrowserState("", storage_key="fine-tuning-lab-owner")  # a signed token (lab.owners)
         watch = common.PAGE["watch"] = gr.State(None)  # the run a ?run=ID link names, once checked
         gr.Markdown(INTRO)
         link_note = gr.HTML("", elem_id="watch-note")
         with gr.Tabs() as all_tabs:
             tabs = []  # (tab, its components): a tab's job timer ticks only while it is open
-            with gr.Tab("1 · Pipeline", id="pipeline", elem_id="tab-pipeline") as tab:
-                tabs.append((tab, pipeline_tab.build(runner, owner)))
-            with gr.Tab("2 · Tokenizer", id="tokenizer", elem_id="tab-tokenizer") as tab:
-                tabs.append((tab, tokenizer_tab.build(runner, owner)))
-            with gr.Tab("3 · Pre-training", id="pretrain", elem_id="tab-pretrain") as tab:
-                tabs.append((tab, pretrain_tab.build(runner, owner)))
-            with gr.Tab("4 · Fine-tuning", id="finetune", elem_id="tab-finetune") as tab:
-                tabs.append((tab, finetune_tab.build(runner, owner)))
-            with gr.Tab("5 · SFT & DPO", id="sft", elem_id="tab-sft") as tab:
-                tabs.append((tab, sft_tab.build(runner, owner)))
+            for label, key, module in TABS:
+                with gr.Tab(label, id=key, elem_id=f"tab-{key}") as tab:
+                    learn = learn_panel(key)  # concepts, the code, and the question to answer before a run
+                    parts = module.build(runner, owner)
+                    follow_guess(key, runner, learn, parts)
+                    tabs.append((tab, parts))
             with gr.Tab("Run history", id="runs", elem_id="tab-runs") as tab:
                 runs = runs_tab.build(runner, owner)
                 tabs.append((tab, runs))
@@ -47,8 +49,15 @@ def build_demo(runner=None) -> gr.Blocks:
         timers = [(tab, parts.get("timers", [parts["timer"]] if "timer" in parts else [])) for tab, parts in tabs]
         every = [t for _, ts in timers for t in ts]
 
-        def open_link(token, request: gr.Request):
+        def open_link(token, page_lang, request: gr.Request):
             """A watch link (?run=ID) opens the run's tab on it, if this browser may read it."""
+            said = PAGE_LANG.set(language(page_lang))  # a refusal is said in the page's language
+            try:
+                return link_updates(token, request)
+            finally:
+                PAGE_LANG.reset(said)
+
+        def link_updates(token, request):
             run_id = (dict(request.query_params) if request else {}).get("run", "")
             keep = [gr.skip()] * (3 + len(every))
             if not run_id:
@@ -62,16 +71,19 @@ def build_demo(runner=None) -> gr.Blocks:
             return [run["id"], gr.Tabs(selected=tab_id), ""] + [gr.Timer(active=id(t) in mine) for t in every]
 
         demo.load(ensure_owner, owner, owner, queue=False).then(
-            open_link, owner, [watch, all_tabs, link_note, *every], queue=False).then(*runs["load"], queue=False)
-        tab.select(*runs["load"], queue=False)
+            open_link, [owner, lang_box()], [watch, all_tabs, link_note, *every], queue=False, js=LANG_JS
+        ).then(**runs["load"])
+        tab.select(**runs["load"])
         poll_only_the_open_tab(timers)
+    translate_page(demo)  # every English string of the page becomes its I18n key (Korean in lab/ui/locales)
+    localise_initial_plots(demo)  # figures are drawn on the server: redrawn in the page's language on load
     demo.runner = runner
     return demo
 
 
 def launch_kwargs() -> dict:
     """What `launch()` takes in gradio 6: theme and css moved here from gr.Blocks()."""
-    return {"css": (ASSETS / "lab.css").read_text(), "theme": gr.themes.Soft(),
+    return {"css": (ASSETS / "lab.css").read_text(), "theme": gr.themes.Soft(), "i18n": I18N,
             "max_file_size": limits.MAX_UPLOAD_BYTES, "show_error": False, "footer_links": ["api", "settings"]}
 
 

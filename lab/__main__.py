@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_flags(p, PipelineConfig, skip=("task",))
     p.set_defaults(func=cmd_pipeline)
 
-    # --- tokenizer and pretrain (issue 3) ---
+    # --- tokenizer and pretrain ---
     from lab.config import PRETRAIN_INITS, TOKENIZER_BASES, PretrainConfig, TokenizerConfig
 
     p = sub.add_parser("tokenizer", help="Train a new vocabulary with train_new_from_iterator; compare it with its base.")
@@ -153,14 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_flags(p, PretrainConfig, skip=("init",))
     p.set_defaults(func=cmd_pretrain)
 
-    # --- finetune (issue 4) ---
+    # --- finetune ---
     from lab.config import FinetuneConfig
 
     p = sub.add_parser("finetune", help="Compare fine-tuning methods on one base and dataset, one after another.")
     add_config_flags(p, FinetuneConfig)
     p.set_defaults(func=cmd_finetune)
 
-    # --- sft and dpo (issue 5) ---
+    # --- sft and dpo ---
     from lab.config import SFT_METHODS, DPORunConfig, SFTRunConfig, help_text
 
     for name, config_class, about in (("sft", SFTRunConfig, "Supervised fine-tuning with trl's SFTTrainer."),

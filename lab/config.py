@@ -21,7 +21,7 @@ def help_text(config_class, name: str) -> str:
     raise KeyError(name)
 
 
-# --- pipeline tab (issue 2) ----------------------------------------------------------------------
+# --- pipeline tab -----------------------------------------------------------------------------------
 PIPELINE_TASKS = ("sentence-similarity", "text-generation", "text-classification", "fill-mask",
                   "question-answering", "zero-shot-classification", "summarization")
 MAX_INPUT_CHARS = limits.MAX_TEXT_CHARS
@@ -37,7 +37,7 @@ class PipelineConfig:
     temperature: float = _f(0.0, "0 picks the most likely token every time; higher samples more freely.")
 
 
-# --- tokenizer and pre-training tabs (issue 3) ---------------------------------------------------
+# --- tokenizer and pre-training tabs ------------------------------------------------------------
 TOKENIZER_BASES = ("minilm", "smollm2")
 MAX_VOCAB_SIZE = limits.TOKENIZER_MAX_VOCAB
 
@@ -80,8 +80,9 @@ class PretrainConfig:
 
 
 
-# --- fine-tuning comparison tab (issue 4) --------------------------------------------------------
-FINETUNE_METHODS = ("full", "head", "selective", "adapter", "lora", "lora_scratch", "qlora", "prompt")
+# --- fine-tuning comparison tab -----------------------------------------------------------------
+FINETUNE_METHODS = ("full", "head", "selective", "adapter", "lora", "lora_scratch", "qlora", "dora", "adalora",
+                    "prompt")
 FINETUNE_DEFAULT_METHODS = "full,head,lora,qlora"
 FINETUNE_MAX_STEPS = limits.FINETUNE_MAX_STEPS
 
@@ -117,7 +118,7 @@ class FinetuneConfig:
 
 
 
-# --- SFT and DPO tab (issue 5) --------------------------------------------------------------------
+# --- SFT and DPO tab -----------------------------------------------------------------------------
 SFT_METHODS = ("lora", "full")
 SFT_DEFAULT_LR = {"lora": 2e-3, "full": 5e-5}  # LoRA's few new weights need a larger step than full
 DPO_DEFAULT_LR = {"lora": 2e-3, "full": 1e-5}

@@ -11,7 +11,8 @@ from pathlib import Path
 from lab.errors import LabError
 from lab.export import Bundle, config_of, copy_upload, model_spec, write_jsonl
 
-FINETUNE_SECTIONS = ("full", "head", "selective", "adapter", "lora", "lora_scratch", "qlora", "prompt")
+FINETUNE_SECTIONS = ("full", "head", "selective", "adapter", "lora", "dora", "adalora", "lora_scratch", "qlora",
+                     "prompt")
 HUB_DATA_NOTE = ("The rows were read from the Hub when the run was exported; the Hub copy may have changed "
                  "since the run.")
 

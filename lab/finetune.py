@@ -129,7 +129,7 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
                              **(registry.qlora.training_overrides() if name == "qlora" else {}))
         trainer = quiet(Trainer(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
                                 data_collator=DataCollatorWithPadding(tokenizer),
-                                callbacks=[callback, MemoryCallback(memory)]))
+                                callbacks=[callback, MemoryCallback(memory), *registry.callbacks(name, model, ctx)]))
         train_started = time.perf_counter()
         try:
             trainer.train()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import shutil
 import time
+import unicodedata
 from pathlib import Path
 
 from lab import limits, resources, sources
@@ -22,6 +23,7 @@ MAX_CORPUS_TEXTS = limits.MAX_CORPUS_TEXTS
 HELD_OUT_FRACTION = 0.1
 HELD_OUT_MAX = 2000         # enough texts for a stable average, quick to tokenize
 NEW_TOKENS_SHOWN = 20
+HANGUL_START, HANGUL_END = "\uac00", "\ud7a3"  # the precomposed syllables
 
 
 # --- corpora ----------------------------------------------------------------------------------------
@@ -75,13 +77,53 @@ def load_tokenizer(name_or_path: str, viewer: str | None = None):
     return AutoTokenizer.from_pretrained(tokenizer_path(name_or_path, viewer))
 
 
+def has_hangul(texts) -> bool:
+    return any(HANGUL_START <= ch <= HANGUL_END for text in texts for ch in text)
+
+
+def keep_syllables(tok) -> None:
+    """Turn off BERT-uncased's accent stripping, whose NFD step splits every Hangul syllable into jamo.
+
+    Lower-casing stays; only a BertNormalizer is changed (byte-level BPE has no such step)."""
+    from tokenizers import normalizers
+
+    if isinstance(tok.backend_tokenizer.normalizer, normalizers.BertNormalizer):
+        tok.backend_tokenizer.normalizer = normalizers.BertNormalizer(
+            clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=True)
+        # saved in tokenizer_config.json too: on loading, transformers rebuilds the normaliser from it
+        tok.init_kwargs["strip_accents"] = False
+
+
+def readable(tok, token: str) -> str:
+    """A vocabulary entry as a reader would write it (NFC: whole syllables, byte-level marks decoded)."""
+    text = tok.convert_tokens_to_string([token]).strip() or token
+    return unicodedata.normalize("NFC", text) if "\ufffd" not in text else token
+
+
+def chips(tok, text: str) -> list[list]:
+    """[shown text, id] per token, the shown text cut from the sentence itself (offset mapping).
+
+    A token that holds only part of a character (a jamo of an NFD-split syllable, or some bytes of a
+    byte-level one) would show as a jamo or as U+FFFD; it shows the whole character instead, and the
+    next pieces of the same character are marked with a leading "·"."""
+    encoded = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+    out, last = [], None
+    for token_id, (start, end) in zip(encoded["input_ids"], encoded["offset_mapping"]):
+        token = tok.convert_ids_to_tokens(token_id)
+        span = text[start:end]
+        shown = span.strip() or ("␣" if span else readable(tok, token))
+        if (start, end) == last:
+            shown = "·" + shown
+        elif token.startswith("##"):  # WordPiece's "continues the word" mark is worth seeing
+            shown = "##" + shown
+        out.append([shown, token_id])
+        last = (start, end)
+    return out
+
+
 def tokenize_side_by_side(old, new, text: str) -> dict:
     """The same sentence as [token, id] pairs under the old and the new tokenizer."""
-    def pairs(tok):
-        ids = tok(text, add_special_tokens=False)["input_ids"]
-        return [[tok.convert_tokens_to_string([t]).strip() or t, i]
-                for t, i in zip(tok.convert_ids_to_tokens(ids), ids)]
-    return {"old": pairs(old), "new": pairs(new)}
+    return {"old": chips(old, text), "new": chips(new, text)}
 
 
 def compare_sample(run_id: str, text: str, viewer: str | None = None) -> dict:
@@ -107,7 +149,7 @@ def new_vocabulary_stats(old, new, texts: list[str]) -> dict:
         counts.update(ids)
     fresh = [(new.convert_ids_to_tokens(i), n) for i, n in counts.most_common()
              if new.convert_ids_to_tokens(i) not in old_vocab][:NEW_TOKENS_SHOWN]
-    return {"overlap": round(overlap, 4), "new_tokens": [[t, n] for t, n in fresh]}
+    return {"overlap": round(overlap, 4), "new_tokens": [[readable(new, t), n] for t, n in fresh]}
 
 
 # --- training ---------------------------------------------------------------------------------------
@@ -140,7 +182,13 @@ def train_tokenizer(cfg: TokenizerConfig, texts: list[str], on_batch=None):
                 on_batch(start, len(texts))
             yield texts[start:start + size]
 
-    new = old.train_new_from_iterator(batches(), vocab_size=int(cfg.vocab_size), length=len(texts))
+    trainee = old
+    if has_hangul(texts[:2000]):  # a Korean corpus: learn whole syllables, not jamo
+        trainee = AutoTokenizer.from_pretrained(base_path(cfg.base))
+        keep_syllables(trainee)
+    new = trainee.train_new_from_iterator(batches(), vocab_size=int(cfg.vocab_size), length=len(texts))
+    if trainee is not old:
+        keep_syllables(new)
     return old, new
 
 

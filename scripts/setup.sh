@@ -30,3 +30,8 @@ if [ "$dev" = "--dev" ] && [ ! -x /usr/bin/chromium ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+if [ "$dev" = "--dev" ] && ! fc-list :lang=ko 2>/dev/null | grep -q .; then
+  echo "Installing a Korean font so the browser tests' screenshots show Hangul…"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq fonts-nanum >/dev/null
+fi

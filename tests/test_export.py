@@ -24,7 +24,7 @@ from lab.export import export_run
 from lab.store import Store
 
 REL, ABS = 1e-4, 1e-6
-ALL_METHODS = "full,head,selective,adapter,lora,lora_scratch,qlora,prompt"
+ALL_METHODS = "full,head,selective,adapter,lora,dora,adalora,lora_scratch,qlora,prompt"
 
 
 def script_env() -> dict:
@@ -70,7 +70,7 @@ def test_exported_finetuning_script_reproduces_every_methods_curve(finetune_expo
     for name in ALL_METHODS.split(","):
         assert_same_curve(run["curves"][f"{name}/step/loss"], results["methods"][name]["loss"])
         assert results["methods"][name]["accuracy"] == pytest.approx(run["result"]["methods"][name]["accuracy"])
-    for name in ("full", "lora", "lora_scratch"):  # folded into a plain classifier, as in the lab
+    for name in ("full", "lora", "dora", "adalora", "lora_scratch"):  # folded into a plain classifier, as in the lab
         assert (folder / "outputs" / name / "model" / "config.json").exists()
     assert (folder / "outputs" / "qlora" / "adapter" / "adapter_config.json").exists()
 

@@ -44,3 +44,30 @@ def test_export_box_respects_ownership_and_forgets_the_token(tmp_path, data_dir,
     store.set_shared(run, False)
     assert "that you can open" in push(mallory, run, "m/tok", "", TOKEN)[1]
     assert TOKEN.encode() not in (data_dir / "runs.sqlite").read_bytes()
+
+
+def test_a_training_tab_exports_the_run_it_follows_for_its_owner_or_when_shared(tmp_path, data_dir):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(f"text number {i} about dogs" for i in range(50)))
+    store = Store()
+    alice, mallory = owners.issue(), owners.issue()
+    run = "b2" * 16
+    store.create_run(run, "tokenizer", owners.verify(alice), {"base": "minilm", "vocab_size": 200, "corpus": str(corpus),
+                                                     "sample": "dogs", "batch_size": 10})
+    (tmp_path / "tok").mkdir()
+    store.finish_run(run, "done", {"vocab_size": 200, "tokenizer_path": str(tmp_path / "tok")}, None)
+    runner = type("Runner", (), {"store": store})()
+    with gr.Blocks():
+        parts = export_box.tab_export(runner, "tokenizer", gr.State(alice), gr.State(None))
+    export = parts["export_handler"]
+    followed = {"id": run, "status": "done"}
+
+    update, note = export(alice, followed)
+    with zipfile.ZipFile(update["value"]) as archive:
+        assert "script/train.py" in archive.namelist()
+    assert update["visible"] and "Exported" in note
+    assert "that you can open" in export(mallory, followed)[1]  # a stranger's private run
+    assert "once it has ended" in export(alice, {"id": run, "status": "running"})[1]
+    assert "Start a run" in export(alice, None)[1]
+    store.set_shared(run, True)
+    assert export(mallory, followed)[0]["visible"]

@@ -15,7 +15,7 @@ from lab.tasks import build_runner
 
 CLI_KEYS = {"trainable_params", "total_params", "predicted_memory_bytes", "measured_peak_bytes", "seconds_per_step",
             "wall_seconds", "accuracy", "f1", "saved_bytes", "loss"}
-EXPORTABLE = {"full", "head", "selective", "lora", "lora_scratch"}
+EXPORTABLE = {"full", "head", "selective", "lora", "lora_scratch", "dora", "adalora"}
 
 
 def run(cfg: FinetuneConfig, timeout: float = 400) -> tuple[str, dict]:
@@ -35,7 +35,7 @@ def run(cfg: FinetuneConfig, timeout: float = 400) -> tuple[str, dict]:
 def test_every_method_runs_saves_and_answers(tmp_path):
     base = tiny_folder(tmp_path)
     data = write_csv(tmp_path / "data.csv", tiny_rows() * 3)
-    names = ["full", "head", "selective", "adapter", "lora", "lora_scratch", "qlora", "prompt"]
+    names = ["full", "head", "selective", "adapter", "lora", "lora_scratch", "qlora", "dora", "adalora", "prompt"]
     cfg = FinetuneConfig(methods=",".join(names), base=base, dataset=data, steps=3, batch_size=4, max_length=16,
                          lora_r=4, top_k_layers=1, adapter_size=4, prompt_tokens=4)
     job_id, snap = run(cfg)
@@ -64,6 +64,8 @@ def test_every_method_runs_saves_and_answers(tmp_path):
         < result["methods"]["full"]["saved_bytes"]
     assert result["methods"]["qlora"]["quantised_linear_bytes"] < result["methods"]["qlora"]["fp32_linear_bytes"] / 3
     assert len(result["methods"]["lora"]["update_singular_values"]) == 2  # query and value of one layer
+    ranks = [e for e in snap["events"] if e["type"] == "rank"]
+    assert {e["method"] for e in ranks} == {"adalora"} and [e["step"] for e in ranks] == [1, 2, 3]
     refs = {m["ref"] for m in result["models"]}
     assert refs == {f"run:{job_id}/{n}" for n in EXPORTABLE}
 

@@ -35,6 +35,10 @@ EXPECTED = {  # method -> the exact set of trainable parameter names (None: all 
     "lora": PEFT_LORA | PEFT_HEAD,
     "lora_scratch": HEAD | {f"{LAYER}attention.self.{m}.lora.{ab}" for m in ("query", "value") for ab in "AB"},
     "qlora": PEFT_LORA | PEFT_HEAD,
+    "dora": PEFT_LORA | PEFT_HEAD | {f"base_model.model.{LAYER}attention.self.{m}.lora_magnitude_vector.default.weight"
+                                     for m in ("query", "value")},
+    "adalora": PEFT_HEAD | {f"base_model.model.{LAYER}attention.self.{m}.lora_{p}.default"
+                            for m in ("query", "value") for p in "ABE"},
     "prompt": {"prompt_encoder.default.embedding.weight", "base_model.classifier.modules_to_save.default.weight",
                "base_model.classifier.modules_to_save.default.bias"},
 }
@@ -85,8 +89,8 @@ def test_method_trains_exactly_its_parameters_and_loss_falls(name, base):
 
 
 def test_unknown_method_raises():
-    with pytest.raises(LabError, match="Unknown fine-tuning method 'dora'"):
-        registry.get("dora")
+    with pytest.raises(LabError, match="Unknown fine-tuning method 'sparse'"):
+        registry.get("sparse")
 
 
 def _peft_and_scratch(r=4, alpha=8):
@@ -136,6 +140,62 @@ def test_merging_leaves_outputs_unchanged():
     assert torch.allclose(peft_model.merge_and_unload()(input_ids=ids).logits, peft_before, atol=1e-5)
 
 
+class Recorder:
+    """What a job's context offers a callback: emit and cancelled (the events land in a list)."""
+
+    def __init__(self):
+        self.events, self.cancelled = [], False
+
+    def emit(self, type, **fields):
+        self.events.append({"type": type, **fields})
+
+
+def test_adalora_prunes_the_rank_budget_while_it_trains(base, tmp_path):
+    from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer
+
+    from lab.finetune import encode
+    from lab.training import training_args
+
+    steps = 20
+    cfg = FinetuneConfig(**{**CFG, "steps": steps, "lora_r": 2})
+    model, _ = load_base("adalora", Plan(base, [], [], ["negative", "positive"], ["adalora"]), cfg)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    ctx = Recorder()
+    trainer = Trainer(model=model, args=training_args(str(tmp_path), steps, 4, 1e-2),
+                      train_dataset=encode(tiny_rows(), tokenizer, ["negative", "positive"], 16),
+                      data_collator=DataCollatorWithPadding(tokenizer),
+                      callbacks=registry.callbacks("adalora", model, ctx))
+    trainer.train()
+    ranks = [e for e in ctx.events if e["type"] == "rank"]
+    assert [e["step"] for e in ranks] == list(range(1, steps + 1))
+    assert ranks[0]["layers"] == ["L0.query", "L0.value"]
+    init_r = registry.adalora.schedule(cfg)["init_r"]
+    assert ranks[0]["budget"] == 2 * init_r  # warm-up: every triplet kept
+    assert ranks[-1]["budget"] == 2 * cfg.lora_r  # pruned to the target rank per layer on average
+    assert min(e["budget"] for e in ranks) == ranks[-1]["budget"]
+    assert registry.adalora.layer_ranks(model) == dict(zip(ranks[-1]["layers"], ranks[-1]["ranks"]))
+
+
+def test_dora_starts_as_the_base_and_merges_without_changing_outputs(base):
+    cfg = FinetuneConfig(**CFG)
+    model, _ = load_base("dora", Plan(base, [], [], ["negative", "positive"], ["dora"]), cfg)
+    inputs, labels = batch(base)
+    plain = tiny_model().eval()
+    with torch.no_grad():  # the magnitude starts at ||W|| and B at zero: nothing changed yet
+        head = model.base_model.model.classifier.modules_to_save["default"]
+        plain.classifier.load_state_dict(head.state_dict())
+    model.eval()
+    assert torch.allclose(model(**inputs).logits, plain(**inputs).logits, atol=1e-5)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if "lora_B" in name or "magnitude" in name:
+                param.add_(torch.randn_like(param) * 0.3)
+    before = model(**inputs).logits
+    assert not torch.allclose(before, plain(**inputs).logits, atol=1e-3)
+    merged = registry.export("dora", model)
+    assert torch.allclose(merged(**inputs).logits, before, atol=1e-4)
+
+
 # --- bad inputs: one sentence each, before anything trains ---------------------------------------
 
 def _plan(base, tmp_path, rows=None, columns=("text", "label"), **overrides):
@@ -183,6 +243,16 @@ def test_unknown_base_gets_a_sentence(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(LabError, match="needs the Hugging Face Hub"):
         make_plan(FinetuneConfig(base="someone/some-model"))
+
+
+def test_rank_figure_draws_one_line_per_layer():
+    from lab.teaching_plots import rank_figure
+
+    events = [{"type": "rank", "step": s, "layers": ["L0.query", "L0.value"], "ranks": [6 - s, 6]} for s in (1, 2, 3)]
+    fig = rank_figure(events, "Rank per layer")
+    assert [t.name for t in fig.data] == ["L0.query", "L0.value"]
+    assert list(fig.data[0].y) == [5, 4, 3] and list(fig.data[0].x) == [1, 2, 3]
+    assert not rank_figure([], "Rank per layer").data  # nothing yet: the empty figure's note
 
 
 def test_head_trains_the_models_own_seeded_head(tmp_path):

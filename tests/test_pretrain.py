@@ -115,3 +115,25 @@ def test_corpus_too_small_for_one_block(tokenizer_dir, tmp_path):
 def test_probe_needs_a_mask(tokenizer_dir, corpus_file):
     _, snap = run_job("pretrain", PretrainConfig(**TINY, tokenizer=tokenizer_dir, corpus=corpus_file, probe="no mask"))
     assert snap["status"] == "failed" and "[MASK]" in snap["error"]
+
+
+def test_korean_corpus_pretrains_on_a_korean_vocabulary(tmp_path):
+    from tests.test_tokenization import JAMO
+
+    # 120 different sentences (a corpus is deduplicated): who, when, what
+    korean = [f"{who} {when} {what}" for who in ("학생들이", "자동차가", "모델이", "친구가", "선생님이")
+              for when in ("오늘", "내일", "아침에", "저녁에", "가끔", "자주")
+              for what in ("정말 좋아요", "빠르게 달립니다", "한국어를 배웁니다", "문장을 읽습니다")]
+    _, new = tokenization.train_tokenizer(TokenizerConfig(vocab_size=200), korean)
+    new.save_pretrained(str(tmp_path / "ko-tok"))
+    corpus = tmp_path / "ko.txt"
+    corpus.write_text("\n".join(korean), encoding="utf-8")
+    cfg = PretrainConfig(**TINY, tokenizer=str(tmp_path / "ko-tok"), corpus=str(corpus), steps=10,
+                         learning_rate=1e-2, warmup_steps=0, eval_every=10, probe="자동차가 오늘 [MASK]")
+    _, snap = run_job("pretrain", cfg)
+    assert snap["status"] == "done", snap["error"]
+    preview = next(e for e in snap["events"] if e["type"] == "mask_preview")["tokens"]
+    shown = "".join(t["shown"] + t["token"] for t in preview)
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in shown) and not any(j in shown for j in JAMO)
+    probe = [e for e in snap["events"] if e["type"] == "probe"][-1]
+    assert len(probe["predictions"]) == 5

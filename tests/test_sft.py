@@ -133,3 +133,15 @@ def test_smollm2_integration_two_steps():
     assert result["preview"]["tokens"][-1] == ["<|im_end|>", 2]
     from transformers import AutoModelForCausalLM
     assert AutoModelForCausalLM.from_pretrained(sources.resolve_model("run:smol")).config.model_type == "llama"
+
+
+def test_korean_upload_trains_on_the_korean_answer(tiny, tmp_path):
+    prompt = "### Human: 이 문장의 감정은? {}\n### Assistant:"
+    sentences = [("오늘 날씨가 정말 좋아요", " 긍정"), ("영화가 너무 지루했어요", " 부정"), ("친구들과 즐거운 하루", " 긍정"),
+                 ("비행기가 또 늦었어요", " 부정")] * 4
+    upload = write_jsonl(tmp_path / "ko.jsonl", [{"prompt": prompt.format(t), "completion": c} for t, c in sentences])
+    data, tokenizer = prepared(config(tiny, upload), tmp_path)
+    example = data[0]
+    answer = tokenizer.decode([i for i, l in zip(example["input_ids"], example["labels"]) if l != -100])
+    assert answer.replace("<|im_end|>", "").strip() in ("긍정", "부정")
+    assert tokenizer.decode(example["input_ids"]).startswith("### Human: 이 문장의 감정은?")

@@ -103,3 +103,34 @@ def test_unknown_run_is_refused():
         tokenization.tokenizer_path("run:0123abc")
     with pytest.raises(LabError, match="not a run"):
         tokenization.tokenizer_path("run:../etc")
+
+
+# --- Korean: a handful of sentences written for this test ----------------------------------------
+KOREAN = ["오늘 날씨가 정말 좋아요", "자율주행 자동차가 도로를 달립니다", "저는 이 영화를 정말 좋아해요",
+          "내일은 비가 올 것 같아요", "학생들이 파인튜닝을 배웁니다", "이 모델은 한국어 문장을 읽습니다",
+          "토크나이저가 음절을 나눕니다", "자동차가 정말 빠르네요"] * 5
+JAMO = [chr(c) for c in range(0x1100, 0x1200)] + [chr(c) for c in range(0x3131, 0x318F)]
+
+
+def _chip_texts(pairs):
+    return [text for text, _ in pairs]
+
+
+@pytest.mark.parametrize("base", ["minilm", "smollm2"])
+def test_korean_corpus_trains_and_chips_show_whole_syllables(base):
+    old, new = tokenization.train_tokenizer(TokenizerConfig(base=base, vocab_size=400, batch_size=8), KOREAN)
+    sample = tokenization.tokenize_side_by_side(old, new, "자율주행 자동차가 정말 좋아요")
+    for side in ("old", "new"):
+        chips = "".join(_chip_texts(sample[side]))
+        assert not any(j in chips for j in JAMO), (side, sample[side])  # no decomposed syllables
+        assert "\ufffd" not in chips
+    new_text = "".join(t for t in _chip_texts(sample["new"]) if not t.startswith("·"))
+    assert "자동차가" in new_text.replace(" ", "")  # whole words, learnt from the corpus
+    assert len(sample["new"]) < len(sample["old"])  # the Korean vocabulary cuts Korean into fewer pieces
+
+
+def test_a_saved_korean_tokenizer_keeps_its_syllables(tmp_path):
+    _, new = tokenization.train_tokenizer(TokenizerConfig(vocab_size=200), KOREAN)
+    new.save_pretrained(str(tmp_path))
+    loaded = tokenization.load_tokenizer(str(tmp_path))
+    assert loaded.tokenize("자동차가 정말") == new.tokenize("자동차가 정말") == ["자동차가", "정말"]

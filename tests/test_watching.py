@@ -108,3 +108,23 @@ def test_pages_that_tick_at_the_same_time_render_once():
     assert render.calls == 1
     assert all(plotted_steps(u[2]) == [1, 2, 3, 4] for u in updates)
     runner.shutdown()
+
+
+def test_pages_in_two_languages_share_one_render_per_language():
+    runner, job_id, go, done = start([3])
+    render = CountingRender()
+    views = Views(runner, render)
+    go[0].set()
+    wait_for(runner, job_id)
+    pages = {}
+    for i in range(20):
+        lang = "ko" if i % 2 else "en"
+        pages[i] = page_update(views, "steps", f"p{i}", None, 3, job_id, lang)
+    assert render.calls == 2  # twenty pages, one render per language
+    english, korean = json.loads(pages[0][3].plot), json.loads(pages[1][3].plot)
+    assert english["layout"]["title"]["text"] == "Eval accuracy" and korean["layout"]["title"]["text"] == "평가 정확도"
+    assert "**Done**" in pages[0][1] and "**완료**" in pages[1][1] and "반에 공유된 실행" in pages[1][1]
+    switched = page_update(views, "steps", "p0", pages[0][0], 3, job_id, "ko-KR")  # the page switched language
+    assert render.calls == 2 and switched[1:] == pages[1][1:]  # the Korean frame, every output sent again
+    assert page_update(views, "steps", "p0", switched[0], 3, job_id, "ko") == [SKIP] * 5
+    runner.shutdown()

@@ -114,6 +114,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=SETTINGS["steps"], help="Optimizer steps per method.")
     parser.add_argument("--output-dir", default=str(HERE / "outputs"), help="Where models and results go.")
     args = parser.parse_args()
+    SETTINGS["steps"] = args.steps  # AdaLoRA's rank schedule spans the steps this run takes
     out = Path(args.output_dir)
     source = model_source(SETTINGS["base"], args.model)
     labels = SETTINGS["labels"]
@@ -129,7 +130,8 @@ def main() -> None:
         lr = SETTINGS["methods"][name]["learning_rate"]
         trainer = Trainer(model=model, args=training_args(out / name / "trainer", args.steps, lr, name),
                           train_dataset=train_ds, eval_dataset=eval_ds,
-                          data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics)
+                          data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics,
+                          callbacks=CALLBACKS[name](model, SETTINGS) if name in CALLBACKS else None)
         trainer.train()
         scores = trainer.evaluate()
         world = trainer.args.world_size

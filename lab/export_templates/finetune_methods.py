@@ -14,6 +14,7 @@ from torch import nn
 METHODS: dict = {}   # name -> prepare(model, settings) -> model
 LOAD_KWARGS: dict = {}  # name -> extra from_pretrained arguments
 MERGE: dict = {}     # name -> fold the method into a plain classifier to save
+CALLBACKS: dict = {}  # name -> (model, settings) -> Trainer callbacks the method needs while it trains
 
 
 def freeze(model):
@@ -124,6 +125,46 @@ def prepare_lora(model, s):
 METHODS["lora"] = prepare_lora
 MERGE["lora"] = lambda model: model.merge_and_unload()
 # <<< method lora
+# >>> method dora
+def prepare_dora(model, s):
+    from peft import get_peft_model
+
+    # DoRA: LoRA's B A moves each weight's direction; a magnitude vector per output learns its length
+    config = lora_config(s)
+    config.use_dora = True
+    return get_peft_model(model, config)
+
+
+METHODS["dora"] = prepare_dora
+MERGE["dora"] = lambda model: model.merge_and_unload()
+# <<< method dora
+# >>> method adalora
+def prepare_adalora(model, s):
+    from peft import AdaLoraConfig, TaskType, get_peft_model
+
+    # start at 1.5x the target rank and prune to it over the middle of training (AdaLoRA's paper)
+    steps = int(s["steps"])
+    config = AdaLoraConfig(task_type=TaskType.SEQ_CLS, lora_alpha=s["lora_alpha"], lora_dropout=s["lora_dropout"],
+                           target_modules=s["target_modules"], init_r=max(s["lora_r"] + 1, round(s["lora_r"] * 1.5)),
+                           target_r=s["lora_r"], tinit=steps // 10, tfinal=steps // 5, deltaT=1, total_step=steps)
+    return get_peft_model(model, config)
+
+
+def adalora_callbacks(model, s) -> list:
+    from transformers import TrainerCallback
+
+    class RankAllocation(TrainerCallback):
+        def on_optimizer_step(self, args, state, control, **kwargs):
+            # after optimizer.step(), before zero_grad(): peft scores each triplet from its gradient
+            model.base_model.update_and_allocate(state.global_step + 1)
+
+    return [RankAllocation()]
+
+
+METHODS["adalora"] = prepare_adalora
+MERGE["adalora"] = lambda model: model.merge_and_unload()
+CALLBACKS["adalora"] = adalora_callbacks
+# <<< method adalora
 # >>> method lora_scratch
 class LoRALayer(nn.Module):
     def __init__(self, in_dim: int, out_dim: int, rank: int, alpha: float):

@@ -4,6 +4,7 @@
     check(model, cfg)                optional: raise a LabError sentence before anything trains
     load_kwargs(cfg) -> dict         optional: extra from_pretrained arguments (QLoRA's 4-bit config)
     export(model) -> model           optional: fold the method into a plain classifier (LoRA's merge)
+    callbacks(model, ctx, method)    optional: Trainer callbacks the method needs (AdaLoRA's rank budget)
 
 Each module also names its LABEL, its tuned LEARNING_RATE and EXPORT ("plain", "merged" or None,
 then NO_EXPORT_REASON says why only the adapter is saved).
@@ -13,10 +14,10 @@ from __future__ import annotations
 from types import ModuleType
 
 from lab.errors import LabError
-from lab.methods import adapter, full, head, lora, lora_scratch, prompt, qlora, selective
+from lab.methods import adalora, adapter, dora, full, head, lora, lora_scratch, prompt, qlora, selective
 
 METHODS: dict[str, ModuleType] = {m.NAME: m for m in (full, head, selective, adapter, lora, lora_scratch,
-                                                       qlora, prompt)}
+                                                       qlora, dora, adalora, prompt)}
 
 
 def get(name: str) -> ModuleType:
@@ -40,6 +41,11 @@ def check(name: str, model, cfg) -> None:
 def load_kwargs(name: str, cfg) -> dict:
     method = get(name)
     return method.load_kwargs(cfg) if hasattr(method, "load_kwargs") else {}
+
+
+def callbacks(name: str, model, ctx) -> list:
+    method = get(name)
+    return method.callbacks(model, ctx, name) if hasattr(method, "callbacks") else []
 
 
 def export(name: str, model):

@@ -22,6 +22,7 @@ import gradio as gr
 from lab import owners
 from lab.errors import LabError
 from lab.jobs import ACTIVE
+from lab.ui.i18n import LANG_JS, PAGE_LANG, lang_box, language, localise, tr, translated, with_lang
 
 MINT = owners.OwnerMint()
 # The page's watch state (the run named by ?run=ID), made by app.py before the tabs are built.
@@ -45,7 +46,7 @@ def owner_of(token) -> str:
 
 def message_html(text: str, kind: str = "error") -> str:
     """One sentence in a coloured box: what went wrong and what to change."""
-    return f'<div class="lab-msg lab-msg-{kind}" role="alert">{html.escape(text)}</div>'
+    return f'<div class="lab-msg lab-msg-{kind}" role="alert">{html.escape(translated(text))}</div>'
 
 
 def chips_html(tokens: list, colors: list[str] | None = None, title: str = "") -> str:
@@ -90,53 +91,62 @@ def follow(runner, owner: str, kind: str, watch: str | None = None) -> str | Non
 
 
 def status_text(snap: dict, owner: str) -> str:
-    whose = "" if snap["owner"] == owner else " (shared with the class)"
+    whose = "" if snap["owner"] == owner else tr(" (shared with the class)")
     status = snap["status"]
-    notices = " ".join(e["message"] for e in snap.get("all_events", []) if e.get("type") == "notice")
+    notices = " ".join(translated(e["message"]) for e in snap.get("all_events", []) if e.get("type") == "notice")
     if status == "queued":
-        return f"**Queued**, position {snap['position']}{whose}. The lab runs one job at a time. {notices}".strip()
+        return (tr("**Queued**, position {position}{whose}. The lab runs one job at a time.",
+                   position=snap["position"], whose=whose) + " " + notices).strip()
     if status == "running":
         step = next((e for e in reversed(snap.get("all_events", [])) if e.get("type") == "step"), None)
         if step:
             method = f" {step['method']}:" if "method" in step else ""
-            return (f"**Running**{whose}:{method} step {step['step']}/{step.get('max_steps', '?')}, "
-                    f"{step.get('seconds_per_step', 0):.2f} s/step, about {step.get('eta', 0):.0f} s left.")
+            return tr("**Running**{whose}:{method} step {step}/{max_steps}, {per_step:.2f} s/step, "
+                      "about {eta:.0f} s left.", whose=whose, method=method, step=step["step"],
+                      max_steps=step.get("max_steps", "?"), per_step=step.get("seconds_per_step", 0),
+                      eta=step.get("eta", 0))
         last_log = next((e for e in reversed(snap.get("all_events", [])) if e.get("type") == "log"), None)
-        return f"**Running**{whose}: {last_log['message'] if last_log else 'starting'}."
+        return tr("**Running**{whose}: {what}.", whose=whose,
+                  what=tr(last_log["message"]) if last_log else tr("starting"))
     took = (snap["finished"] or 0) - (snap["started"] or snap["created"])
     if status == "done":
-        return f"**Done** in {took:.1f} s{whose}." + (f" {snap['error']}" if snap.get("error") else "")
+        return tr("**Done** in {took:.1f} s{whose}.", took=took, whose=whose) + (
+            " " + translated(snap["error"]) if snap.get("error") else "")
     if status == "cancelled":
-        return f"**Stopped**{whose}: {snap['error'] or 'what finished before is kept.'}"
-    return f"**Failed**{whose}: {snap['error']}"
+        return tr("**Stopped**{whose}: {why}", whose=whose,
+                  why=translated(snap["error"]) if snap["error"] else tr("what finished before is kept."))
+    return tr("**Failed**{whose}: {error}", whose=whose, error=translated(snap["error"]))
 
 
 class Views:
-    """One tab's rendered view of each job, computed once per (job, cursor, status) for every page.
+    """One tab's rendered view of each job, computed once per (job, language, cursor, status) for every page.
 
     Thirty pages ticking twice a second would otherwise each rebuild the same figures from the same
     events. A frame holds the rendered values (figures already as plotly JSON, so gradio does not
     encode them again for each page) and a version per output that changes only when that output
     does: a page is sent just the outputs whose version it has not seen, and nothing when it is
     up to date. A page that has seen nothing (a late joiner) gets every output, whole curves included.
+    Text and figure titles are drawn in the page's language, so a job has at most one frame per
+    language (two), never one per page.
     """
 
-    KEPT = 8  # jobs whose frames are kept; pages follow the running job or one of the last few
+    KEPT = 16  # frames kept: (job, language) pairs; pages follow the running job or one of the last few
 
     def __init__(self, runner, render: Callable[[list, dict], list]):
         self.runner, self.render = runner, render
-        self._frames: collections.OrderedDict[str, dict] = collections.OrderedDict()
-        self._locks: dict[str, threading.Lock] = collections.defaultdict(threading.Lock)
+        self._frames: collections.OrderedDict[tuple, dict] = collections.OrderedDict()
+        self._locks: dict[tuple, threading.Lock] = collections.defaultdict(threading.Lock)
         self._versions = itertools.count(1)
         self._guard = threading.Lock()
 
-    def frame(self, job_id: str) -> dict | None:
+    def frame(self, job_id: str, lang: str = "en") -> dict | None:
         """{"snap", "events", "values", "versions"} for the job as it is now; None if it is gone."""
+        key = (job_id, language(lang))
         with self._guard:
-            lock = self._locks[job_id]
+            lock = self._locks[key]
         with lock:  # one page renders, the others wait for and share its frame
             with self._guard:
-                old = self._frames.get(job_id)
+                old = self._frames.get(key)
             snap = self.runner.snapshot(job_id, old["snap"]["cursor"] if old else 0)
             if snap is None:
                 return None
@@ -144,7 +154,11 @@ class Views:
                 return old
             events = (old["events"] if old else []) + snap["events"]
             snap = {**snap, "all_events": events}
-            values = [_encoded(v) for v in self.render(events, snap)]
+            reset = PAGE_LANG.set(key[1])  # render's text and figures in this frame's language
+            try:
+                values = [_encoded(localise(v)) for v in self.render(events, snap)]
+            finally:
+                PAGE_LANG.reset(reset)
             versions = []
             for i, value in enumerate(values):
                 if old is not None and _same(value, old["values"][i]):
@@ -154,8 +168,8 @@ class Views:
                     versions.append(next(self._versions))
             frame = {"snap": snap, "events": events, "values": values, "versions": versions}
             with self._guard:
-                self._frames[job_id] = frame
-                self._frames.move_to_end(job_id)
+                self._frames[key] = frame
+                self._frames.move_to_end(key)
                 while len(self._frames) > self.KEPT:
                     gone, _ = self._frames.popitem(last=False)
                     self._locks.pop(gone, None)
@@ -178,22 +192,28 @@ def _same(a, b) -> bool:
 
 
 def page_update(views: Views, kind: str, owner_id: str, state: dict | None, n_outputs: int,
-                watch: str | None = None) -> list:
+                watch: str | None = None, lang: str = "en") -> list:
     """One page's tick: [its new state, status line, *outputs], gr.skip() for whatever it already has."""
     nothing = [gr.skip()] * (2 + n_outputs)
+    lang = language(lang)
     job_id = follow(views.runner, owner_id, kind, watch)
-    frame = views.frame(job_id) if job_id is not None else None
+    frame = views.frame(job_id, lang) if job_id is not None else None
     if frame is None:
         return nothing
     snap = frame["snap"]
     same_job = bool(state) and state.get("id") == job_id
     seen = state["versions"] if same_job else [None] * n_outputs
-    if same_job and state["cursor"] == snap["cursor"] and state["status"] == snap["status"]:
+    if same_job and (state["cursor"], state["status"], state.get("lang", "en")) == (snap["cursor"], snap["status"], lang):
         return nothing  # most ticks: no new event since this page's last one
     changed = [value if version != had else gr.skip()
                for value, version, had in zip(frame["values"], frame["versions"], seen)]
-    state = {"id": job_id, "status": snap["status"], "cursor": snap["cursor"], "versions": frame["versions"]}
-    return [state, status_text(snap, owner_id), *changed]
+    state = {"id": job_id, "status": snap["status"], "cursor": snap["cursor"], "versions": frame["versions"],
+             "lang": lang}
+    reset = PAGE_LANG.set(lang)
+    try:
+        return [state, status_text(snap, owner_id), *changed]
+    finally:
+        PAGE_LANG.reset(reset)
 
 
 def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
@@ -205,27 +225,31 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
         status = gr.Markdown("No job yet.", elem_id=f"{kind}-status")
         stop = gr.Button("Stop", variant="stop", elem_id=f"{kind}-stop", scale=0, min_width=100)
     timer = gr.Timer(POLL_SECONDS, active=False)  # app.py turns it on while its tab is open
+    lang = lang_box()  # status lines and figures are drawn on the server, in the page's language
     views = Views(runner, render)
 
-    def tick(token, watched, state):
-        return page_update(views, kind, owner_of(token), state, len(outputs), watched)
+    def tick(token, watched, state, page_lang):
+        return page_update(views, kind, owner_of(token), state, len(outputs), watched, page_lang)
 
-    timer.tick(tick, [owner, watch, job_state], [job_state, status, *outputs], concurrency_limit=None,
-               show_progress="hidden", queue=False, api_name=f"{kind}_tick")
+    timer.tick(tick, [owner, watch, job_state, lang], [job_state, status, *outputs], concurrency_limit=None,
+               show_progress="hidden", queue=False, api_name=f"{kind}_tick", js=LANG_JS)
 
     def stop_job(token, state):
         owner_id = owner_of(token)
         if not state:
-            return "No job to stop."
+            return tr("No job to stop.")
         if not runner.cancel(state["id"], owner=owner_id):
             snap = runner.snapshot(state["id"])
             if snap and snap["owner"] != owner_id:
-                return "Only the person who started this job (or the instructor) can stop it."
-            return "This job has already ended."
-        return "**Stopping** at the end of this step…"
+                return tr("Only the person who started this job (or the instructor) can stop it.")
+            return tr("This job has already ended.")
+        return tr("**Stopping** at the end of this step…")
 
-    stop.click(stop_job, [owner, job_state], status, queue=False)
-    return {"job_state": job_state, "status": status, "stop": stop, "timer": timer, "views": views}
+    stop.click(with_lang(stop_job), [owner, job_state, lang], status, queue=False, js=LANG_JS)
+    from lab.ui.export_box import tab_export  # it uses this module's helpers
+
+    exports = tab_export(runner, kind, owner, job_state)
+    return {"job_state": job_state, "status": status, "stop": stop, "timer": timer, "views": views, **exports}
 
 
 def poll_only_the_open_tab(tabs: list[tuple]) -> None:
@@ -246,11 +270,12 @@ def submit(runner, token: str, kind: str, config) -> str | None:
     """Queue a job (the timer picks it up): None, or the sentence that says why it was refused."""
     owner = owner_of(token)
     if not owner:
-        return "The page has not finished loading; reload it and press the button again."
+        return tr("The page has not finished loading; reload it and press the button again.")
     try:
         runner.submit(owner, kind, config)
     except LabError as exc:
         return str(exc)
     except Exception as exc:  # never a traceback on a page
-        return f"The job could not be queued ({type(exc).__name__}); check the settings and press the button again."
+        return tr("The job could not be queued ({error}); check the settings and press the button again.",
+                  error=type(exc).__name__)
     return None

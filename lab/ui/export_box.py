@@ -4,6 +4,7 @@ to the Hugging Face Hub.
 Both act on the run id that the runs tab's `pick` put in `selected`, and read the run again through
 `visible_run`, so a run that is neither this browser's nor shared is never exported. The token box is a
 password field whose value goes straight to `lab.hub_push.push` and back to empty: no job, no store.
+`tab_export` puts the same export beside each training tab's status line, for the run the tab follows.
 """
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import gradio as gr
 from lab import sources
 from lab.errors import LabError
 from lab.resources import data_dir
+from lab.store import get_store
 from lab.ui.common import message_html, owner_of
+from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
 
 
 def visible_run(store, run_id: str | None, token: str) -> dict:
@@ -59,11 +62,36 @@ def build(store, owner, selected) -> dict:
 
         try:
             url = push(visible_run(store, run_id, owner_id), repo_id, token_text, method=method_name or None)
-            return "", message_html(f"Pushed to {url}.", "info")
+            return "", message_html(tr("Pushed to {url}.", url=url), "info")
         except LabError as exc:
             return "", message_html(str(exc))  # the token box is emptied either way
 
-    export_button.click(do_export, [owner, selected], [export_file, note])
-    push_button.click(do_push, [owner, selected, repo, method, token], [token, note])
+    lang = lang_box()  # the notes are said in the page's language
+    export_button.click(with_lang(do_export), [owner, selected, lang], [export_file, note], js=LANG_JS)
+    push_button.click(with_lang(do_push), [owner, selected, repo, method, token, lang], [token, note], js=LANG_JS)
     return {"export": export_button, "export_file": export_file, "push": push_button, "note": note,
             "handlers": {"export": do_export, "push": do_push}}
+
+
+def tab_export(runner, kind: str, owner, job_state) -> dict:
+    """An Export button for the run a training tab follows: the same zip as the Run history tab's,
+    for its owner or a shared run (a watched stranger's private run reads like a missing one)."""
+    with gr.Row():
+        button = gr.Button("Export script and report (zip)", elem_id=f"{kind}-export", scale=0, min_width=160)
+        file = gr.File(label="Report and script (zip)", interactive=False, visible=False, elem_id=f"{kind}-export-file")
+    note = gr.HTML("", elem_id=f"{kind}-export-note")
+
+    def export(token, state):
+        if not state:
+            return gr.update(visible=False), message_html("Start a run first; then export it here.", "info")
+        if state.get("status") not in ("done", "cancelled"):
+            return gr.update(visible=False), message_html("Export the run once it has ended.", "info")
+        try:
+            path = export_zip(getattr(runner, "store", None) or get_store(), state["id"], token)
+        except LabError as exc:
+            return gr.update(visible=False), message_html(str(exc))
+        return gr.update(value=path, visible=True), message_html("Exported: download the zip above.", "info")
+
+    lang = lang_box()
+    button.click(with_lang(export), [owner, job_state, lang], [file, note], js=LANG_JS)
+    return {"export": button, "export_file": file, "export_note": note, "export_handler": export}

@@ -6,16 +6,19 @@ at once without training.
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import fields
 
 import gradio as gr
 
-from lab import limits, pipelines
-from lab.config import FINETUNE_METHODS, FinetuneConfig, help_text
+from lab import code_views, concepts, limits, pipelines
+from lab.config import FinetuneConfig, help_text
 from lab.errors import LabError
 from lab.plots import (bar_figure, curve_figure, empty_figure, grouped_bar_figure, nf4_figure, parameter_map_figure,
                        spectrum_figure, stacked_bar_figure)
+from lab.teaching_plots import rank_figure
 from lab.ui.common import bars_html, job_panel, message_html, owner_of, submit
+from lab.ui.i18n import LANG_JS, lang_box, localise, on_load, tr, with_lang
 
 DEFAULTS = FinetuneConfig()
 TABLE_COLUMNS = ["method", "trainable", "all params", "trainable %", "predicted MB", "measured peak MB",
@@ -28,8 +31,17 @@ def base_choices(viewer: str = "") -> list[tuple[str, str]]:
     return [("MiniLM (packaged, 22.7M parameters)", "minilm")] + pipelines.lab_models("fill-mask", viewer)
 
 
+def method_choices() -> list[tuple[str, str]]:
+    return concepts.method_choices()
+
+
 def pending(title: str):
-    return empty_figure(title, "Results appear as each method finishes.")
+    return empty_figure(tr(title), tr("Results appear as each method finishes."))
+
+
+def rank_plot(events: list[dict]):
+    return rank_figure(events, tr("AdaLoRA: rank kept per layer"), tr("step"), tr("rank"),
+                       tr("Tick AdaLoRA to watch its rank move between layers."))
 
 
 def results_of(events: list[dict]) -> dict[str, dict]:
@@ -43,7 +55,7 @@ def table_rows(results: dict[str, dict]) -> list[list]:
                      round(r["predicted_memory_bytes"]["total"] / MB, 1), round(r["measured_peak_bytes"] / MB, 1),
                      round(r["seconds_per_step"] or 0, 3), r["wall_seconds"], round(r["accuracy"], 3),
                      round(r["f1"], 3), round(r["saved_bytes"] / MB, 3),
-                     "plain model" if r["exported"] else "adapter only: " + r["export_note"]])
+                     tr("plain model") if r["exported"] else tr("adapter only: ") + tr(r["export_note"])])
     return rows
 
 
@@ -58,42 +70,44 @@ def now_html(events: list[dict], snap: dict) -> str:
     eta = ""
     if step and snap["status"] == "running":
         seconds = step["eta"] + left * step["seconds_per_step"] * plan["steps"]
-        eta = f" · about {seconds:.0f} s left in all (if the next methods run as fast)"
-    state = "Now training" if snap["status"] == "running" else "Last trained"
-    return (f'<div id="finetune-now-text" style="font-size:1.15em">{state}: <b>{html.escape(method["label"])}</b> '
-            f'({min(done + 1, len(plan["methods"]))} of {len(plan["methods"])}){eta}</div>')
+        eta = tr(" · about {seconds:.0f} s left in all (if the next methods run as fast)", seconds=seconds)
+    state = tr("Now training") if snap["status"] == "running" else tr("Last trained")
+    count = tr("({done} of {total})", done=min(done + 1, len(plan["methods"])), total=len(plan["methods"]))
+    return (f'<div id="finetune-now-text" style="font-size:1.15em">{state}: <b>{html.escape(tr(method["label"]))}</b> '
+            f'{count}{eta}</div>')
 
 
 def render(events: list[dict], snap: dict) -> list:
     results = results_of(events)
     names = list(results)
-    figures = [empty_figure(t, "Results appear as each method finishes.") for t in
-               ("Eval accuracy", "Trainable parameters (%)", "Memory: predicted ledger vs measured peak (MB)",
-                "Bytes to save (MB, log scale)")]
+    figures = [pending(t) for t in ("Eval accuracy", "Trainable parameters (%)",
+                                    "Memory: predicted ledger vs measured peak (MB)", "Bytes to save (MB, log scale)")]
     if results:
-        figures[0] = bar_figure(names, [results[n]["accuracy"] for n in names], "Eval accuracy")
-        figures[1] = bar_figure(names, [results[n]["percent"] for n in names], "Trainable parameters (%)", " %",
+        figures[0] = bar_figure(names, [results[n]["accuracy"] for n in names], tr("Eval accuracy"))
+        figures[1] = bar_figure(names, [results[n]["percent"] for n in names], tr("Trainable parameters (%)"), " %",
                                 log_x=True)
         # what the ledger says is live at the predicted peak (activations and gradients never peak together)
-        parts = {p: [results[n]["predicted_memory_bytes"].get("at_peak", results[n]["predicted_memory_bytes"])
-                     .get(p, 0) / MB for n in names]
+        parts = {tr(p): [results[n]["predicted_memory_bytes"].get("at_peak", results[n]["predicted_memory_bytes"])
+                         .get(p, 0) / MB for n in names]
                  for p in ("weights", "gradients", "optimizer", "activations", "workspace")}
         peaks = [results[n]["measured_peak_bytes"] / MB for n in names]
-        figures[2] = stacked_bar_figure(names, parts, "Memory: predicted ledger vs measured peak", "MB",
-                                        extra=("measured peak", peaks))
-        figures[3] = grouped_bar_figure(names, {"whole model": [results[n]["full_model_bytes"] / MB for n in names],
-                                                "what must be saved": [results[n]["saved_bytes"] / MB for n in names]},
-                                        "Bytes to save (MB)", " MB")
+        figures[2] = stacked_bar_figure(names, parts, tr("Memory: predicted ledger vs measured peak"), "MB",
+                                        extra=(tr("measured peak"), peaks))
+        figures[3] = grouped_bar_figure(names, {tr("whole model"): [results[n]["full_model_bytes"] / MB for n in names],
+                                                tr("what must be saved"): [results[n]["saved_bytes"] / MB
+                                                                           for n in names]},
+                                        tr("Bytes to save (MB)"), " MB")
         figures[3].update_yaxes(type="log")
     spectra = {}
     for name in ("lora", "lora_scratch", "qlora"):
         if name in results:
             spectra = results[name].get("update_singular_values", {})
             break
-    return [curve_figure(events, "loss", "step", title="Training loss vs step"),
-            curve_figure(events, "loss", "seconds", title="Training loss vs seconds"),
-            now_html(events, snap), table_rows(results) or None, *figures,
-            spectrum_figure(spectra, "Singular values of the learned update (alpha/r) B A")]
+    table = {"headers": [tr(c) for c in TABLE_COLUMNS], "data": table_rows(results)} if results else None
+    return [curve_figure(events, "loss", "step", title=tr("Training loss vs step")),
+            curve_figure(events, "loss", "seconds", title=tr("Training loss vs seconds")),
+            now_html(events, snap), table, *figures,
+            spectrum_figure(spectra, tr("Singular values of the learned update (alpha/r) B A")), rank_plot(events)]
 
 
 def make_config(methods, base, upload, steps, *settings) -> FinetuneConfig:
@@ -112,7 +126,7 @@ def build(runner, owner) -> dict:
     setting_names = [f.name for f in fields(FinetuneConfig) if f.name not in ("methods", "base", "dataset", "steps")]
     with gr.Row():
         with gr.Column(scale=2):
-            methods = gr.CheckboxGroup(list(FINETUNE_METHODS), value=DEFAULTS.method_list(), label="Methods",
+            methods = gr.CheckboxGroup(method_choices(), value=DEFAULTS.method_list(), label="Methods",
                                        info=help_text(FinetuneConfig, "methods"), elem_id="finetune-methods")
             base = gr.Dropdown(base_choices(), value="minilm", label="Base model", allow_custom_value=True,
                                info=help_text(FinetuneConfig, "base"), elem_id="finetune-base")
@@ -132,7 +146,9 @@ def build(runner, owner) -> dict:
                         settings.append(gr.Number(value=default, **kw))
                     else:
                         settings.append(gr.Textbox(value=default, **kw))
-            go = gr.Button("Compare", variant="primary", elem_id="finetune-run")
+            with gr.Row():
+                go = gr.Button("Compare", variant="primary", elem_id="finetune-run")
+                textbook = gr.Button("Use textbook settings", elem_id="finetune-textbook")
             note = gr.HTML("", elem_id="finetune-note")
         with gr.Column(scale=3):
             now = gr.HTML("", elem_id="finetune-now")
@@ -148,6 +164,10 @@ def build(runner, owner) -> dict:
     with gr.Row():
         mem_plot = gr.Plot(pending("Memory: predicted vs measured"), elem_id="finetune-memory")
         bytes_plot = gr.Plot(pending("Bytes to save (MB)"), elem_id="finetune-bytes")
+    ranks = gr.Plot(rank_plot([]), elem_id="finetune-ranks")
+    with gr.Accordion("The code each ticked method runs (from lab/methods)", open=False, elem_id="finetune-code-box"):
+        method_code = gr.Code(code_views.methods_code(DEFAULTS.method_list()), language="python", interactive=False,
+                              elem_id="finetune-method-code")
     with gr.Accordion("Try it: one sentence through every trained model", open=True):
         with gr.Row():
             try_text = gr.Textbox("What a lovely morning, I feel great!", label="Sentence", elem_id="finetune-try-text",
@@ -172,7 +192,40 @@ def build(runner, owner) -> dict:
         map_plot = gr.Plot(empty_figure("Parameter map", "Press the button to see what each method trains."),
                            elem_id="finetune-map-plot")
     panel = job_panel(runner, "finetune", owner, outputs_before_panel + [table, acc_plot, pct_plot, mem_plot,
-                                                                         bytes_plot, spectrum], render)
+                                                                         bytes_plot, spectrum, ranks], render)
+    lang = lang_box()  # handlers below build their text on the server, in the page's language
+    methods.change(lambda names: code_views.methods_code(names or []), methods, method_code, queue=False)
+    on_load(lambda: {"headers": [tr(c) for c in TABLE_COLUMNS], "data": []}, table)
+
+    def use_textbook(state, ticked, upload):
+        """The classic recipe's values, and an ETA from the last comparison's measured speed."""
+        from lab.finetune_data import load_rows
+
+        preset = concepts.TEXTBOOK["finetune"]
+        try:
+            rows = len(load_rows(upload or "tweets")[0])
+        except LabError as exc:
+            return *[gr.skip()] * (1 + len(setting_names)), message_html(str(exc))
+        steps_needed = math.ceil(preset["epochs"] * rows / preset["batch_size"])
+        updates = [gr.update(value=min(steps_needed, limits.FINETUNE_MAX_STEPS))]  # the slider's maximum is the limit
+        updates += [gr.update(value=preset[n]) if n in preset else gr.skip() for n in setting_names]
+        result = (runner.snapshot(state["id"]) or {}).get("result") if state and state.get("status") == "done" else None
+        measured = (result or {}).get("methods", {})
+        if measured and all(n in measured for n in ticked or []):
+            # time per step grows about linearly with the batch (same length cap: dynamic padding)
+            seconds = sum(measured[n]["seconds_per_step"] * preset["batch_size"] / result["settings"]["batch_size"]
+                          for n in ticked) * steps_needed
+            eta = tr("About {minutes:.0f} minutes for the ticked methods, at the last comparison's measured speed.",
+                     minutes=seconds / 60)
+        else:
+            eta = tr("The time per step shows in the status line once the first steps have run.")
+        return *updates, message_html(tr("Textbook settings set: {epochs} epochs of {rows:,} examples at batch "
+                                         "{batch} = {steps} steps per method, up to 512 tokens, LoRA dropout 0.1, "
+                                         "adapter width 64; each method keeps its own learning rate. ", epochs=preset["epochs"], rows=rows,
+                                         batch=preset["batch_size"], steps=steps_needed) + eta, "info")
+
+    textbook.click(with_lang(use_textbook), [panel["job_state"], methods, upload, lang], [steps, *settings, note],
+                   js=LANG_JS, queue=False)
 
     def start(owner_id, *values):
         try:
@@ -180,26 +233,26 @@ def build(runner, owner) -> dict:
         except LabError as exc:
             return message_html(str(exc)), gr.skip()
         except (TypeError, ValueError) as exc:
-            return message_html(f"A setting is not a number where one is needed ({exc})."), gr.skip()
+            return message_html(tr("A setting is not a number where one is needed ({error}).", error=exc)), gr.skip()
         refused = submit(runner, owner_id, "finetune", cfg)
-        return (message_html(refused), gr.skip()) if refused else ("", "**Queued**…")
+        return (message_html(refused), gr.skip()) if refused else ("", tr("**Queued**…"))
 
-    go.click(start, [owner, methods, base, upload, steps, *settings], [note, panel["status"]], concurrency_limit=4,
-             api_name="compare")
+    go.click(with_lang(start), [owner, methods, base, upload, steps, *settings, lang], [note, panel["status"]],
+             concurrency_limit=4, js=LANG_JS, api_name="compare")
 
     def try_models(state, text):
         from lab.finetune_models import try_it
         if not state or state.get("status") not in ("done", "cancelled"):  # a stopped run keeps what finished
-            return message_html("Run a comparison to the end first; its trained models answer here.", "info")
+            return message_html(tr("Run a comparison to the end first; its trained models answer here."), "info")
         try:
             answers = try_it(state["id"], text, (runner.snapshot(state["id"]) or {}).get("result"))
         except LabError as exc:
             return message_html(str(exc))
-        cells = [f'<div class="lab-try"><b>{html.escape(a["label"])}</b>: {html.escape(a["answer"])}'
+        cells = [f'<div class="lab-try"><b>{html.escape(tr(a["label"]))}</b>: {html.escape(a["answer"])}'
                  f'{bars_html(a["scores"])}</div>' for a in answers]
         return '<div class="lab-try-grid">' + "".join(cells) + "</div>"
 
-    try_go.click(try_models, [panel["job_state"], try_text], try_out, concurrency_limit=2)
+    try_go.click(with_lang(try_models), [panel["job_state"], try_text, lang], try_out, concurrency_limit=2, js=LANG_JS)
 
     def shapes(token, base_name, r, target_text):
         from lab.explain import lora_shapes
@@ -208,14 +261,16 @@ def build(runner, owner) -> dict:
         except LabError as exc:
             return message_html(str(exc))
         first = s["modules"][0]
-        return (f"<p>Each target W is {first['W'][0]}×{first['W'][1]}: A is <b>{first['A'][0]}×{first['A'][1]}</b>, "
-                f"B is <b>{first['B'][0]}×{first['B'][1]}</b> ({first['lora_params']:,} parameters instead of "
-                f"{first['W_params']:,}). {len(s['modules'])} target layers: <b>{s['lora_params']:,}</b> LoRA "
-                f"parameters, {s['percent']:.3f}% of {s['total_params']:,}; the update is scaled by "
-                f"alpha/r = {s['scaling']:.2f}.</p>")
+        return "<p>" + tr(
+            "Each target W is {w0}×{w1}: A is <b>{a0}×{a1}</b>, B is <b>{b0}×{b1}</b> ({lora:,} parameters instead "
+            "of {wp:,}). {n} target layers: <b>{total_lora:,}</b> LoRA parameters, {pct:.3f}% of {total:,}; the "
+            "update is scaled by alpha/r = {scaling:.2f}.", w0=first["W"][0], w1=first["W"][1], a0=first["A"][0],
+            a1=first["A"][1], b0=first["B"][0], b1=first["B"][1], lora=first["lora_params"], wp=first["W_params"],
+            n=len(s["modules"]), total_lora=s["lora_params"], pct=s["percent"], total=s["total_params"],
+            scaling=s["scaling"]) + "</p>"
 
     for trigger in (rank.change, targets.submit):
-        trigger(shapes, [owner, base, rank, targets], lora_out, queue=False)
+        trigger(with_lang(shapes), [owner, base, rank, targets, lang], lora_out, queue=False, js=LANG_JS)
 
     def nf4(token, base_name, weight_name, block_number):
         from lab.explain import nf4_block, weight_names
@@ -225,22 +280,24 @@ def build(runner, owner) -> dict:
             names = weight_names(base_name or "minilm", viewer)
         except LabError as exc:
             return gr.skip(), message_html(str(exc)), gr.skip()
-        text = (f"absmax scale **{b['absmax']:.4f}**; round-trip error **{b['relative_error']:.1%}** (relative), "
-                f"largest {b['max_abs_error']:.4f}; **{b['bits_per_param']:.3f}** bits per parameter "
-                f"({b['bits_per_param_double_quant']:.3f} with double quantisation) instead of 32.")
-        return nf4_figure(b), text, gr.update(choices=names, value=b["weight"])
+        text = tr("absmax scale **{absmax:.4f}**; round-trip error **{error:.1%}** (relative), largest {largest:.4f}; "
+                  "**{bits:.3f}** bits per parameter ({double:.3f} with double quantisation) instead of 32.",
+                  absmax=b["absmax"], error=b["relative_error"], largest=b["max_abs_error"], bits=b["bits_per_param"],
+                  double=b["bits_per_param_double_quant"])
+        return localise(nf4_figure(b)), text, gr.update(choices=names, value=b["weight"])
 
-    nf4_go.click(nf4, [owner, base, weight, block], [nf4_plot, nf4_text, weight], concurrency_limit=2,
-                 api_name="nf4_block")
+    nf4_go.click(with_lang(nf4), [owner, base, weight, block, lang], [nf4_plot, nf4_text, weight], concurrency_limit=2,
+                 js=LANG_JS, api_name="nf4_block")
 
     def parameter_map(token, base_name, methods_ticked, *values):
         from lab.explain import parameter_map as build_map
         try:
             cfg = make_config(methods_ticked, base_name, None, 1, *values)
-            return parameter_map_figure(build_map(base_name or "minilm", cfg.method_list(), cfg,
-                                                  viewer=owner_of(token)))
+            return localise(parameter_map_figure(build_map(base_name or "minilm", cfg.method_list(), cfg,
+                                                           viewer=owner_of(token))))
         except LabError as exc:
-            return empty_figure("Parameter map", str(exc))
+            return localise(empty_figure("Parameter map", str(exc)))
 
-    map_go.click(parameter_map, [owner, base, methods, *settings], map_plot, concurrency_limit=2)
+    map_go.click(with_lang(parameter_map), [owner, base, methods, *settings, lang], map_plot, concurrency_limit=2,
+                 js=LANG_JS)
     return {"methods": methods, "base": base, "run": go, "table": table, "note": note, **panel}

@@ -15,6 +15,7 @@ from lab.config import PIPELINE_TASKS, PipelineConfig, help_text
 from lab.errors import LabError
 from lab.plots import empty_figure, timing_figure
 from lab.ui.common import bars_html, chips_html, message_html, owner_of
+from lab.ui.i18n import LANG_JS, lang_box, localise, tr, with_lang
 
 SECOND_BOX = {
     "sentence-similarity": ("Second sentence", "Driverless cars are a great idea."),
@@ -50,13 +51,13 @@ def on_task(token: str, task: str):
     label, example2 = SECOND_BOX.get(task, ("Second text", ""))
     note = ""
     if pipelines.TASK_DEFAULTS[task] is None and not choices:
-        note = message_html(f"No model for {task} yet: train one in {pipelines.TRAINED_BY[task]}, "
-                            "then it appears here.", "info")
+        note = message_html(tr("No model for {task} yet: train one in {tab}, then it appears here.", task=task,
+                               tab=tr(pipelines.TRAINED_BY[task])), "info")
     elif value not in resources.EMBEDDED_MODELS and value and not value.startswith("run:"):
-        note = message_html("This task's default model comes from the Hugging Face Hub; "
-                            "offline, it answers with one sentence instead.", "info")
+        note = message_html(tr("This task's default model comes from the Hugging Face Hub; "
+                               "offline, it answers with one sentence instead."), "info")
     return (gr.update(choices=choices, value=value), EXAMPLES[task],
-            gr.update(label=label, value=example2, visible=task in SECOND_BOX),
+            gr.update(label=tr(label), value=example2, visible=task in SECOND_BOX),
             gr.update(visible=task == "text-generation"), note)
 
 
@@ -64,32 +65,33 @@ def answer_html(result: dict) -> str:
     task, answer = result["task"], result["answer"]
     if task == "sentence-similarity":
         score = answer["similarity"]
-        return (f'<div class="lab-big">{score:.3f}</div><div class="lab-caption">cosine similarity '
-                f'(1 = same direction, 0 = unrelated)</div>' + bars_html([("similarity", max(score, 0))]))
+        return (f'<div class="lab-big">{score:.3f}</div><div class="lab-caption">'
+                + tr("cosine similarity (1 = same direction, 0 = unrelated)") + '</div>'
+                + bars_html([(tr("similarity"), max(score, 0))]))
     if task in ("text-generation", "summarization"):
         text = answer["generated_text"] if task == "text-generation" else answer[0]["summary_text"]
         cursor = "▍" if result.get("streaming") else ""
         return f'<div class="lab-generated">{html.escape(text)}{cursor}</div>'
     if task == "text-classification":
         rows = answer[0] if answer and isinstance(answer[0], list) else answer
-        return bars_html([(r["label"], r["score"]) for r in rows], "Label probabilities")
+        return bars_html([(r["label"], r["score"]) for r in rows], tr("Label probabilities"))
     if task == "fill-mask":
-        return bars_html([(r["token_str"], r["score"]) for r in answer], "Top tokens for the mask")
+        return bars_html([(r["token_str"], r["score"]) for r in answer], tr("Top tokens for the mask"))
     if task == "zero-shot-classification":
-        return bars_html(list(zip(answer["labels"], answer["scores"])), "Label scores")
+        return bars_html(list(zip(answer["labels"], answer["scores"])), tr("Label scores"))
     if task == "question-answering":
         return (f'<div class="lab-big">{html.escape(answer["answer"])}</div>'
-                + bars_html([("confidence", answer["score"])]))
+                + bars_html([(tr("confidence"), answer["score"])]))
     return f"<pre>{html.escape(json.dumps(answer, indent=2, default=str))}</pre>"
 
 
 def hood(result: dict) -> tuple:
-    tokens = chips_html(result.get("tokens", []), title="Tokens and their ids")
+    tokens = chips_html(result.get("tokens", []), title=tr("Tokens and their ids"))
     if result.get("tokens2"):
-        tokens += chips_html(result["tokens2"], title="Second sentence")
+        tokens += chips_html(result["tokens2"], title=tr("Second sentence"))
     raw = "[\n" + ",\n".join(json.dumps(row) for row in result.get("raw", [])) + "\n]"
-    post = f"**Post-processing:** {result['postprocess']}."
-    return tokens, raw, post, timing_figure(result["timings_ms"]), result["code"]
+    post = tr("**Post-processing:** {what}.", what=tr(result["postprocess"]))
+    return tokens, raw, post, localise(timing_figure(result["timings_ms"])), result["code"]
 
 
 def run(token, task, model, text, text2, max_new_tokens, temperature):
@@ -118,7 +120,7 @@ def load_file(path):
     except LabError as exc:
         return gr.skip(), message_html(str(exc)), None
     first = rows[0].get("text") or rows[0].get("prompt") or ""
-    return first[:2000], message_html(f"Loaded the first of {len(rows):,} texts from the file.", "ok"), None
+    return first[:2000], message_html(tr("Loaded the first of {n:,} texts from the file.", n=len(rows)), "ok"), None
 
 
 def build(runner, owner) -> dict:
@@ -154,8 +156,10 @@ def build(runner, owner) -> dict:
                                   label="Timing", elem_id="pipeline-timings")
                 raw = gr.Code("", language="json", label="Raw model outputs (shape, dtype, first values)")
                 code = gr.Code("", language="python", label="The same in three lines of Python")
-    upload.upload(load_file, upload, [text, note, upload])  # emptied: ready for the next file
-    task.change(on_task, [owner, task], [model, text, text2, gen_row, note])
-    go.click(run, [owner, task, model, text, text2, max_new, temperature], [answer, tokens, raw, post, timings, code],
-             concurrency_limit=2, concurrency_id="pipeline", api_name="pipeline")
+    lang = lang_box()
+    upload.upload(with_lang(load_file), [upload, lang], [text, note, upload], js=LANG_JS)  # emptied for the next
+    task.change(with_lang(on_task), [owner, task, lang], [model, text, text2, gen_row, note], js=LANG_JS)
+    go.click(with_lang(run), [owner, task, model, text, text2, max_new, temperature, lang],
+             [answer, tokens, raw, post, timings, code], concurrency_limit=2, concurrency_id="pipeline",
+             api_name="pipeline", js=LANG_JS)
     return {"task": task, "model": model, "text": text, "text2": text2, "run": go, "answer": answer}

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import gradio as gr
 
-from lab import pretrain, tokenization
+from lab import concepts, pretrain, tokenization
 from lab.config import PretrainConfig, help_text
 from lab.errors import LabError
 from lab.plots import empty_figure, mlm_loss_figure, perplexity_figure
 from lab.ui.common import bars_html, chips_html, job_panel, message_html, owner_of, submit
+from lab.ui.i18n import LANG_JS, lang_box, on_load, tr, with_lang
 
 KIND_COLORS = {"mask": "#fca5a5", "random": "#fdba74", "kept": "#86efac", "plain": "#f3f4f6"}
-LEGEND = ('<div class="lab-caption">Chosen tokens: <b style="background:#fca5a5">&nbsp;[MASK] (80%)&nbsp;</b> '
-          '<b style="background:#fdba74">&nbsp;random token (10%)&nbsp;</b> '
-          '<b style="background:#86efac">&nbsp;kept as it was (10%)&nbsp;</b>; the grey ones are not predicted.</div>')
+LEGEND = ('<div class="lab-caption">{chosen} <b style="background:#fca5a5">&nbsp;[MASK] (80%)&nbsp;</b> '
+          '<b style="background:#fdba74">&nbsp;{random} (10%)&nbsp;</b> '
+          '<b style="background:#86efac">&nbsp;{kept} (10%)&nbsp;</b>{rest}</div>')
 SHAPE = ("hidden", "layers", "heads", "intermediate", "max_positions", "block_size", "vocab_size")
 TRAINING = ("mlm_probability", "steps", "batch_size", "learning_rate", "warmup_steps", "eval_every", "dropout")
 FLOATS = ("mlm_probability", "learning_rate", "dropout")
@@ -42,9 +43,10 @@ def shape_text(*args, viewer: str = "") -> str:
     info = pretrain.describe(make_config(*args), viewer)
     if info["error"]:
         return message_html(info["error"])
-    memory = f", about {info['memory'] / 1024 ** 2:,.0f} MB to train" if info.get("memory") else ""
-    note = f" {info['note']}" if info["note"] else ""
-    return message_html(f"{info['params']:,} parameters; vocabulary {info['vocab']:,} tokens{memory}.{note}", "ok")
+    memory = tr(", about {mb:,.0f} MB to train", mb=info["memory"] / 1024 ** 2) if info.get("memory") else ""
+    note = f" {tr(info['note'])}" if info["note"] else ""
+    return message_html(tr("{params:,} parameters; vocabulary {vocab:,} tokens{memory}.", params=info["params"],
+                           vocab=info["vocab"], memory=memory) + note, "ok")
 
 
 def masking_html(init, tokenizer, probe, seed, *numbers_and_text, viewer: str = "") -> str:
@@ -53,9 +55,11 @@ def masking_html(init, tokenizer, probe, seed, *numbers_and_text, viewer: str = 
         tokens = pretrain.preview_masking(make_config(init, tokenizer, probe, seed, *numbers), text, viewer)
     except LabError as exc:
         return message_html(str(exc))
-    chips = [[t["shown"], f"was {t['token']}" if t["kind"] in ("mask", "random") else
-              ("kept" if t["kind"] == "kept" else None)] for t in tokens]
-    return LEGEND + chips_html(chips, [KIND_COLORS[t["kind"]] for t in tokens])
+    chips = [[t["shown"], tr("was {token}", token=t["token"]) if t["kind"] in ("mask", "random") else
+              (tr("kept") if t["kind"] == "kept" else None)] for t in tokens]
+    legend = LEGEND.format(chosen=tr("Chosen tokens:"), random=tr("random token"), kept=tr("kept as it was"),
+                           rest=tr("; the grey ones are not predicted."))
+    return legend + chips_html(chips, [KIND_COLORS[t["kind"]] for t in tokens])
 
 
 def render(events, snap):
@@ -63,21 +67,25 @@ def render(events, snap):
     unigram = reference.get("unigram_perplexity")
     probe = next((e for e in reversed(events) if e["type"] == "probe"), None)
     probe_html = bars_html([(t or "∅", p) for t, p in probe["predictions"]],
-                           f"“{probe['sentence']}” at step {probe['step']}: top 5") if probe else gr.skip()
+                           tr("“{sentence}” at step {step}: top 5", sentence=probe["sentence"], step=probe["step"])
+                           ) if probe else gr.skip()
     summary = gr.skip()
     if snap["status"] in ("done", "cancelled") and snap.get("result"):  # a stopped run keeps its model
         r = snap["result"]
-        verdict = "below" if r["final_eval_perplexity"] < r["unigram_perplexity"] else "not yet below"
-        stopped = f" before it was stopped (last evaluated at step {r['final_eval_step']})" if r.get("stopped") else ""
-        summary = message_html(
-            f"{r['params']:,} parameters trained {r['steps']} steps{stopped} in {r['seconds']:.0f} s; eval perplexity "
-            f"{r['eval_perplexity'][0][1]:,.0f} → {r['final_eval_perplexity']:,.0f}, {verdict} the unigram "
-            f"level {r['unigram_perplexity']:,.0f}. Saved as “{r['models'][0]['label']}”: pick it in the "
-            "Pipeline tab (fill-mask) or as a base model for fine-tuning.", "ok")
+        verdict = tr("below") if r["final_eval_perplexity"] < r["unigram_perplexity"] else tr("not yet below")
+        stopped = tr(" before it was stopped (last evaluated at step {step})", step=r["final_eval_step"]
+                     ) if r.get("stopped") else ""
+        summary = message_html(tr(
+            "{params:,} parameters trained {steps} steps{stopped} in {seconds:.0f} s; eval perplexity {first:,.0f} → "
+            "{last:,.0f}, {verdict} the unigram level {unigram:,.0f}. Saved as “{label}”: pick it in the "
+            "Pipeline tab (fill-mask) or as a base model for fine-tuning.", params=r["params"], steps=r["steps"],
+            stopped=stopped, seconds=r["seconds"], first=r["eval_perplexity"][0][1], last=r["final_eval_perplexity"],
+            verdict=verdict, unigram=r["unigram_perplexity"], label=r["models"][0]["label"]), "ok")
     elif reference:
-        summary = message_html(f"{reference['train_blocks']:,} training blocks and {reference['eval_blocks']:,} "
-                               f"held-out blocks of {reference['block_size']} tokens; unigram perplexity "
-                               f"{unigram:,.1f}.", "info")
+        summary = message_html(tr("{train:,} training blocks and {held:,} held-out blocks of {size} tokens; "
+                                  "unigram perplexity {unigram:,.1f}.", train=reference["train_blocks"],
+                                  held=reference["eval_blocks"], size=reference["block_size"], unigram=unigram),
+                               "info")
     return [mlm_loss_figure(events, unigram), perplexity_figure(events, unigram), probe_html, summary]
 
 
@@ -122,7 +130,9 @@ def build(runner, owner) -> dict:
             probe = gr.Textbox(d.probe, label="Fill-mask probe", info=help_text(PretrainConfig, "probe"),
                                elem_id="pre-probe")
             seed = gr.Number(d.seed, label="seed", precision=0, visible=False)
-            go = gr.Button("Start pre-training", variant="primary", elem_id="pretrain-train")
+            with gr.Row():
+                go = gr.Button("Start pre-training", variant="primary", elem_id="pretrain-train")
+                textbook = gr.Button("Use textbook settings", elem_id="pretrain-textbook")
             note = gr.HTML("", elem_id="pre-note")
         with gr.Column(scale=3):
             preview_text = gr.Textbox("driverless cars are the future of transport and i cannot wait to ride one",
@@ -134,15 +144,31 @@ def build(runner, owner) -> dict:
     panel = job_panel(runner, "pretrain", owner, outputs, render)
     fields = [init, tokenizer, probe, seed, *shape, *training]
     for box in [init, tokenizer, *shape, mlm_p, *training[1:]]:
-        box.change(lambda token, *a: shape_text(*a, viewer=owner_of(token)), [owner, *fields], shape_info, queue=False)
+        box.change(with_lang(lambda token, *a: shape_text(*a, viewer=owner_of(token))), [owner, *fields, lang_box()],
+                   shape_info, queue=False, js=LANG_JS)
     for box in [init, tokenizer, mlm_p, preview_text]:
-        box.change(lambda token, *a: masking_html(*a, viewer=owner_of(token)), [owner, *fields, preview_text],
-                   preview, queue=False)
+        box.change(with_lang(lambda token, *a: masking_html(*a, viewer=owner_of(token))),
+                   [owner, *fields, preview_text, lang_box()], preview, queue=False, js=LANG_JS)
+    # both are built on the server at page build, in English: drawn again in the page's language on load
+    on_load(lambda: (shape_text(*first), masking_html(*first, preview_text.value)), [shape_info, preview])
     init.change(lambda i: gr.update(visible=i == "minilm"), init, minilm_note, queue=False)
+
     def refreshed(token):
         choices = tokenizer_choices(owner_of(token))
         return gr.update(choices=choices, value=choices[0][1])
 
     refresh.click(refreshed, owner, tokenizer, queue=False)
-    go.click(lambda *a: start(runner, *a), [owner, *fields], note, queue=False, api_name="pretrain")
+    go.click(with_lang(lambda *a: start(runner, *a)), [owner, *fields, lang_box()], note, queue=False,
+             api_name="pretrain", js=LANG_JS)
+
+    def use_textbook():
+        """BERT-base's shape and recipe in the boxes (steps stay: a million would not fit a class)."""
+        preset = concepts.TEXTBOOK["pretrain"]
+        updates = [gr.update(value=preset[k]) if k in preset else gr.skip() for k in SHAPE + TRAINING]
+        return *updates, message_html(tr("Textbook settings set: BERT-base's shape (12 layers, hidden 768, 12 heads), "
+                                         "blocks of 512, dropout 0.1, learning rate 1e-4. The line above gives its "
+                                         "size and memory; the status line gives the time per step once it runs."),
+                                      "info")
+
+    textbook.click(with_lang(use_textbook), [lang_box()], [*shape, *training, note], js=LANG_JS, queue=False)
     return {"init": init, "tokenizer": tokenizer, "train": go, "shape_info": shape_info, "preview": preview, **panel}

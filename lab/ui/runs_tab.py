@@ -19,6 +19,7 @@ from lab.plots import empty_figure
 from lab.store import get_store
 from lab.ui import export_box
 from lab.ui.common import message_html, owner_of
+from lab.ui.i18n import LANG_JS, lang_box, localise, tr, with_lang
 
 COLUMNS = ["run", "tab", "status", "started", "seconds", "yours", "shared"]
 TAB_OF_KIND = {"tokenizer": "tokenizer", "pretrain": "pretrain", "finetune": "finetune", "sft": "sft", "dpo": "sft"}
@@ -32,6 +33,11 @@ def table(owner: str, store, admin: bool = False) -> list[list]:
         rows.append([run["id"], run["kind"], run["status"], when, took, "✓" if run["owner"] == owner else "",
                      "✓" if run["shared"] else ""])
     return rows
+
+
+def table_value(owner: str, store, admin: bool = False) -> dict:
+    """The table with its headers in the page's language (gradio does not translate a Dataframe's headers)."""
+    return {"headers": [tr(c) for c in COLUMNS], "data": table(owner, store, admin)}
 
 
 def shown_settings(run: dict) -> dict:
@@ -83,7 +89,7 @@ def actions(runner, store):
         store.set_shared(run_id, not run["shared"])
         if run["shared"]:
             return message_html("This run is private again.", "ok")
-        return message_html(f"Shared with the class. Watch link: {watch_link(run_id)} (read-only).", "ok")
+        return message_html(tr("Shared with the class. Watch link: {link} (read-only).", link=watch_link(run_id)), "ok")
 
     def stop(token, admin_typed, run_id):
         owner, admin, run = guarded(token, admin_typed, run_id)
@@ -103,7 +109,7 @@ def actions(runner, store):
             raise LabError("Only the instructor can pin a run for the class.")
         run = guarded(token, admin_typed, run_id, need_owner=False)[2]
         store.pin(run["kind"], run_id)
-        return message_html(f"Pinned: every page without a job of its own now watches this run.", "ok")
+        return message_html("Pinned: every page without a job of its own now watches this run.", "ok")
 
     def wrap(fn):
         def handler(token, admin_typed, run_id):
@@ -111,7 +117,7 @@ def actions(runner, store):
                 note = fn(token, admin_typed, run_id)
             except LabError as exc:
                 note = message_html(str(exc))
-            return note, table(owner_of(token), store, owners.is_admin(admin_typed))
+            return note, table_value(owner_of(token), store, owners.is_admin(admin_typed))
         return handler
 
     return {name: wrap(fn) for name, fn in (("share", share), ("stop", stop), ("delete", delete), ("pin", pin))}
@@ -144,30 +150,33 @@ def build(runner, owner) -> dict:
     exports = export_box.build(store, owner, picked)
 
     def listing(token, admin_typed):
-        return table(owner_of(token), store, owners.is_admin(admin_typed))
+        return table_value(owner_of(token), store, owners.is_admin(admin_typed))
 
-    def pick(token, admin_typed, evt: gr.SelectData):
+    def pick(token, admin_typed, page_lang, evt: gr.SelectData):
         run_id = evt.row_value[0] if evt.row_value else ""
-        return show(token, admin_typed, run_id)
+        return with_lang(show)(token, admin_typed, run_id, page_lang)  # gradio fills `evt` from this signature
 
     def show(token, admin_typed, run_id):
         viewer, is_admin = owner_of(token), owners.is_admin(admin_typed)
         try:
             run = sources.readable_run(run_id, viewer, store, admin=is_admin)
         except LabError as exc:
-            return "", "", empty_figure("Curves", "Pick a run."), None, message_html(str(exc))
+            return "", "", localise(empty_figure("Curves", "Pick a run.")), None, message_html(str(exc))
         archive = store.zip_run(run_id)
         hint = "" if archive else message_html("This run saved no files.", "info")
         text = json.dumps(shown_settings(run), indent=2, default=str)[:50_000]
-        return run_id, text, curves_figure(run), archive and str(archive), hint
+        return run_id, text, localise(curves_figure(run)), archive and str(archive), hint
 
-    refresh.click(listing, [owner, admin], runs, queue=False)
-    typed.submit(lambda t, o: (t, listing(o, t)), [typed, owner], [admin, runs], queue=False)
-    runs.select(pick, [owner, admin], [picked, details, curves, download, note])
-    picked.submit(show, [owner, admin, picked], [picked, details, curves, download, note])
+    lang = lang_box()  # headers, notes and curves are built here, in the page's language
+    load = dict(fn=with_lang(listing), inputs=[owner, admin, lang], outputs=runs, js=LANG_JS, queue=False)
+    refresh.click(**load)
+    typed.submit(with_lang(lambda t, o: (t, listing(o, t))), [typed, owner, lang], [admin, runs], queue=False,
+                 js=LANG_JS)
+    runs.select(pick, [owner, admin, lang], [picked, details, curves, download, note], js=LANG_JS)
+    picked.submit(with_lang(show), [owner, admin, picked, lang], [picked, details, curves, download, note], js=LANG_JS)
     handlers = actions(runner, store)
     for button, name in ((share, "share"), (stop, "stop"), (delete, "delete"), (pin, "pin")):
-        button.click(handlers[name], [owner, admin, picked], [note, runs], queue=False)
+        button.click(with_lang(handlers[name]), [owner, admin, picked, lang], [note, runs], queue=False, js=LANG_JS)
     return {"table": runs, "refresh": refresh, "details": details, "admin": admin, "show": show, "export": exports,
             "picked": picked, "curves": curves, "download": download, "note": note,
-            "load": (listing, [owner, admin], runs)}
+            "load": load}

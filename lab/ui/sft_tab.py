@@ -10,10 +10,11 @@ import html
 
 import gradio as gr
 
-from lab import limits
+from lab import concepts, limits
 from lab.config import SFT_METHODS, DPORunConfig, SFTRunConfig, help_text
 from lab.plots import curve_figure, empty_figure
 from lab.ui.common import chips_html, job_panel, message_html, submit
+from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
 
 LOSS_COLOR, MASKED_COLOR = "#86efac", "#e5e7eb"
 TABLE = "border-collapse:collapse;width:100%;font-size:14px"
@@ -28,24 +29,28 @@ def mask_html(event: dict) -> str:
     tokens = event["tokens"]
     colors = [LOSS_COLOR if label != -100 else MASKED_COLOR for _, label in tokens]
     share = event["loss_token_fraction"]
-    legend = (f'<div class="lab-caption"><span class="lab-chip" style="background:{LOSS_COLOR}">carries loss</span> '
-              f'<span class="lab-chip" style="background:{MASKED_COLOR}">masked (label -100)</span> '
-              f'— in this example {event["loss_tokens"]} of {event["length"]} tokens carry loss; across the '
-              f'training set <b>{100 * share:.1f}%</b> of tokens do. The number under each token is its label.</div>')
-    return chips_html(tokens, colors, title="One training example as trl tokenized it") + legend
+    legend = (f'<div class="lab-caption"><span class="lab-chip" style="background:{LOSS_COLOR}">{tr("carries loss")}</span> '
+              f'<span class="lab-chip" style="background:{MASKED_COLOR}">{tr("masked (label -100)")}</span> '
+              + tr("— in this example {loss} of {length} tokens carry loss; across the training set <b>{share:.1f}%</b> "
+                   "of tokens do. The number under each token is its label.", loss=event["loss_tokens"],
+                   length=event["length"], share=100 * share) + '</div>')
+    return chips_html(tokens, colors, title=tr("One training example as trl tokenized it")) + legend
 
 
 def answers_html(event: dict | None, before_event: dict | None = None) -> str:
     if event is None:
-        return '<div class="lab-caption">Held-out answers appear before training starts and again after it.</div>'
+        return ('<div class="lab-caption">' + tr("Held-out answers appear before training starts and again after it.")
+                + '</div>')
     rows = event["rows"]
     before_acc = event.get("accuracy_before", event["accuracy"])
     after_acc = event["accuracy"] if event["phase"] == "after" else None
-    head = (f'<div style="font-size:20px;font-weight:700;margin:8px 0">Held-out accuracy: {100 * before_acc:.1f}% before'
-            + (f' → {100 * after_acc:.1f}% after' if after_acc is not None else
-               " → not asked again: stopped before the end" if event["phase"] == "stopped" else " → training…")
+    head = (f'<div style="font-size:20px;font-weight:700;margin:8px 0">'
+            + tr("Held-out accuracy: {before:.1f}% before", before=100 * before_acc)
+            + (tr(" → {after:.1f}% after", after=100 * after_acc) if after_acc is not None else
+               tr(" → not asked again: stopped before the end") if event["phase"] == "stopped" else tr(" → training…"))
             + "</div>")
-    out = [head, f'<table style="{TABLE}"><tr><th>held-out prompt</th><th>expected</th><th>before</th><th>after</th></tr>']
+    columns = "".join(f"<th>{tr(c)}</th>" for c in ("held-out prompt", "expected", "before", "after"))
+    out = [head, f'<table style="{TABLE}"><tr>{columns}</tr>']
     for row in rows:
         def cell(text, ok, pending=False):
             mark = "" if pending else (" ✓" if ok else " ✗")
@@ -98,6 +103,8 @@ def build(runner, owner) -> dict:
         refused = submit(runner, owner_id, kind, config)
         return message_html(refused) if refused else ""
 
+    lang = lang_box()
+
     def start_sft(owner_id, *values):
         try:
             return start("sft", owner_id, sft_config(*values))
@@ -125,7 +132,9 @@ def build(runner, owner) -> dict:
                                      elem_id="sft-eval", info=help_text(SFTRunConfig, "eval_size"))
                     upload = gr.File(label="Your data (.jsonl: prompt/completion, messages, or text with the markers)",
                                      file_types=[".jsonl"], type="filepath", elem_id="sft-upload")
-                    go = gr.Button("Train (SFT)", variant="primary", elem_id="sft-run")
+                    with gr.Row():
+                        go = gr.Button("Train (SFT)", variant="primary", elem_id="sft-run")
+                        textbook = gr.Button("Use textbook settings", elem_id="sft-textbook")
                     message = gr.Markdown("", elem_id="sft-message")
                 with gr.Column(scale=2):
                     mask = gr.HTML('<div class="lab-caption">The tokenized example appears when training starts.</div>',
@@ -134,8 +143,11 @@ def build(runner, owner) -> dict:
                     loss = gr.Plot(empty_figure("Training loss"), label="Loss", elem_id="sft-loss")
             answers = gr.HTML(answers_html(None), elem_id="sft-answers")
             panel = job_panel(runner, "sft", owner, [mask, notices, loss, answers], render_sft)
-            go.click(start_sft, [owner, method, steps, batch, lr, held, upload], message, queue=False,
-                     api_name="train_sft")
+            textbook.click(with_lang(lambda: (concepts.TEXTBOOK["sft"]["learning_rate"], tr(
+                "Textbook learning rate set: 2e-4 for LoRA (the lab's default is 2e-3, for 60 steps)."))),
+                [lang], [lr, message], js=LANG_JS, queue=False)
+            go.click(with_lang(start_sft), [owner, method, steps, batch, lr, held, upload, lang], message, queue=False,
+                     js=LANG_JS, api_name="train_sft")
         with gr.Tab("Preference tuning (DPO)", id="dpo", elem_id="sft-sub-dpo"):
             with gr.Row():
                 with gr.Column(scale=1):
@@ -156,8 +168,8 @@ def build(runner, owner) -> dict:
                                          elem_id="dpo-margin")
             dpo_answers = gr.HTML(answers_html(None), elem_id="dpo-answers")
             dpo_panel = job_panel(runner, "dpo", owner, [dpo_notices, dpo_loss, margin, dpo_answers], render_dpo)
-            dpo_go.click(start_dpo, [owner, dpo_steps, beta, dpo_held, dpo_upload], dpo_message, queue=False,
-                         api_name="train_dpo")
+            dpo_go.click(with_lang(start_dpo), [owner, dpo_steps, beta, dpo_held, dpo_upload, lang], dpo_message,
+                         queue=False, js=LANG_JS, api_name="train_dpo")
     return {"method": method, "steps": steps, "run": go, "mask": mask, "loss": loss, "answers": answers,
             "panel": panel, "dpo_run": dpo_go, "margin": margin, "dpo_panel": dpo_panel,
             "timers": [panel["timer"], dpo_panel["timer"]]}

@@ -9,6 +9,7 @@ from lab import tokenization
 from lab.config import TokenizerConfig, help_text
 from lab.errors import LabError
 from lab.ui.common import chips_html, job_panel, message_html, owner_of, submit
+from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
 
 CORPORA = ["Built-in tweets", "Upload a file", "Hub dataset"]
 BASES = [("MiniLM: WordPiece, BERT uncased (30,522 tokens)", "minilm"),
@@ -18,11 +19,11 @@ BASES = [("MiniLM: WordPiece, BERT uncased (30,522 tokens)", "minilm"),
 def corpus_value(kind: str, upload, hub: str) -> str:
     if kind == "Upload a file":
         if not upload:
-            raise LabError("Choose a .txt, .csv or .jsonl file to upload first.")
+            raise LabError(tr("Choose a .txt, .csv or .jsonl file to upload first."))
         return upload if isinstance(upload, str) else upload.name
     if kind == "Hub dataset":
         if not (hub or "").strip():
-            raise LabError("Type a Hub dataset id such as owner/name, or pick the built-in tweets.")
+            raise LabError(tr("Type a Hub dataset id such as owner/name, or pick the built-in tweets."))
         return hub.strip()
     return "tweets"
 
@@ -39,25 +40,26 @@ def start(runner, owner, base, vocab, kind, upload, hub, sample):
 
 
 def sample_html(sample: dict) -> str:
-    return (chips_html(sample["old"], title=f"Old tokenizer: {len(sample['old'])} tokens")
-            + chips_html(sample["new"], title=f"New tokenizer: {len(sample['new'])} tokens"))
+    return (chips_html(sample["old"], title=tr("Old tokenizer: {n} tokens", n=len(sample["old"])))
+            + chips_html(sample["new"], title=tr("New tokenizer: {n} tokens", n=len(sample["new"]))))
 
 
 def summary_html(r: dict) -> str:
     saved = 1 - r["tokens_per_text_new"] / r["tokens_per_text_old"]
-    rows = [("Training time", f"{r['seconds']:.2f} s on {r['train_texts']:,} texts"),
-            ("Final vocabulary", f"{r['vocab_size']:,} tokens (asked for {r['target_vocab_size']:,})"),
-            ("Tokens per held-out text", f"{r['tokens_per_text_old']:.2f} old → {r['tokens_per_text_new']:.2f} new "
-                                         f"({saved:+.1%} fewer)" if saved >= 0 else
-                                         f"{r['tokens_per_text_old']:.2f} old → {r['tokens_per_text_new']:.2f} new"),
-            ("Shared vocabulary", f"{r['overlap']:.1%} of the new tokens are also in the old vocabulary")]
+    per_text = tr("{old:.2f} old → {new:.2f} new", old=r["tokens_per_text_old"], new=r["tokens_per_text_new"])
+    rows = [(tr("Training time"), tr("{seconds:.2f} s on {texts:,} texts", seconds=r["seconds"], texts=r["train_texts"])),
+            (tr("Final vocabulary"), tr("{size:,} tokens (asked for {target:,})", size=r["vocab_size"],
+                                        target=r["target_vocab_size"])),
+            (tr("Tokens per held-out text"), per_text + (tr(" ({saved:+.1%} fewer)", saved=saved) if saved >= 0 else "")),
+            (tr("Shared vocabulary"), tr("{overlap:.1%} of the new tokens are also in the old vocabulary",
+                                         overlap=r["overlap"]))]
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     return f'<table class="lab-table" id="tok-summary-table">{body}</table>'
 
 
 def new_tokens_html(r: dict) -> str:
     chips = chips_html([[t, f"×{n}"] for t, n in r["new_tokens"]],
-                       title="Most used new tokens that the old vocabulary lacks (count on held-out texts)")
+                       title=tr("Most used new tokens that the old vocabulary lacks (count on held-out texts)"))
     return chips
 
 
@@ -66,9 +68,10 @@ def render(events, snap):
     bar = ""
     if progress and progress["total"]:
         share = progress["done"] / progress["total"]
-        bar = (f'<div class="lab-caption">Texts fed to train_new_from_iterator: {progress["done"]:,} / '
-               f'{progress["total"]:,}</div><div class="lab-bar-track"><span class="lab-bar-fill" '
-               f'style="width:{share * 100:.0f}%"></span></div>')
+        bar = (f'<div class="lab-caption">'
+               + tr("Texts fed to train_new_from_iterator: {done:,} / {total:,}", done=progress["done"],
+                    total=progress["total"])
+               + f'</div><div class="lab-bar-track"><span class="lab-bar-fill" style="width:{share * 100:.0f}%"></span></div>')
     result = snap.get("result") if snap["status"] == "done" else None
     if not result:
         return [bar, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()]
@@ -78,7 +81,7 @@ def render(events, snap):
 
 def retokenize(token, run_id, text):
     if not run_id:
-        return message_html("Train a tokenizer first; then edit the sentence to compare.", "info")
+        return message_html(tr("Train a tokenizer first; then edit the sentence to compare."), "info")
     try:
         return sample_html(tokenization.compare_sample(run_id, text, viewer=owner_of(token)))
     except LabError as exc:
@@ -111,7 +114,7 @@ def build(runner, owner) -> dict:
                                 elem_id="tok-sample")
     panel = job_panel(runner, "tokenizer", owner, outputs, render)
     kind.change(lambda k: (gr.update(visible=k == CORPORA[1]), gr.update(visible=k == CORPORA[2])), kind, [upload, hub])
-    go.click(lambda *a: start(runner, *a), [owner, base, vocab, kind, upload, hub, sample], note, queue=False,
-             api_name="train_tokenizer")
-    sample.submit(retokenize, [owner, outputs[-1], sample], outputs[2])
+    go.click(with_lang(lambda *a: start(runner, *a)), [owner, base, vocab, kind, upload, hub, sample, lang_box()], note,
+             queue=False, js=LANG_JS, api_name="train_tokenizer")
+    sample.submit(with_lang(retokenize), [owner, outputs[-1], sample, lang_box()], outputs[2], js=LANG_JS)
     return {"base": base, "vocab": vocab, "train": go, "note": note, "summary": outputs[1], **panel}
