@@ -43,11 +43,8 @@ class DPOEventCallback(EventCallback):
 def dpo_job(cfg: DPORunConfig, ctx: JobContext) -> dict:
     # measured from before the weights exist, so the peak covers weights, gradients, optimizer state
     # and activations (for DPO's full method, also the reference copy trl makes)
-    memory = TensorMemory(device(), steps=MEMORY_STEPS).start()
-    try:
+    with TensorMemory(device(), steps=MEMORY_STEPS) as memory:
         return _dpo_job(cfg, ctx, memory)
-    finally:
-        memory.stop()  # MemoryCallback stops it after the first steps; an error stops it here
 
 
 def _dpo_job(cfg: DPORunConfig, ctx: JobContext, memory) -> dict:

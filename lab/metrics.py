@@ -257,6 +257,12 @@ class TensorMemory:
     def phase(self, name: str) -> None:
         self._marks.append((time.time_ns(), name))
 
+    def __enter__(self) -> "TensorMemory":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()  # a callback may have stopped it after the first steps; an error stops it here
+
     def stop(self) -> int:
         """End measuring (idempotent); returns the peak bytes."""
         if self._done:

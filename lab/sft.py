@@ -72,11 +72,8 @@ def build_trainer(cfg: SFTRunConfig, model, tokenizer, rows: dict, output_dir: s
 def sft_job(cfg: SFTRunConfig, ctx: JobContext) -> dict:
     # measured from before the weights exist, so the peak covers weights, gradients, optimizer state
     # and activations; the answers before training fall inside the window too, and are far smaller
-    memory = TensorMemory(device(), steps=MEMORY_STEPS).start()
-    try:
+    with TensorMemory(device(), steps=MEMORY_STEPS) as memory:
         return _sft_job(cfg, ctx, memory)
-    finally:
-        memory.stop()  # MemoryCallback stops it after the first steps; an error stops it here
 
 
 def _sft_job(cfg: SFTRunConfig, ctx: JobContext, memory) -> dict:
