@@ -12,7 +12,7 @@ import gradio as gr
 from lab import limits, sources
 from lab.errors import LabError
 from lab.tasks import build_runner
-from lab.ui import common, finetune_tab, pipeline_tab, pretrain_tab, runs_tab, sft_tab, tokenizer_tab
+from lab.ui import common, finetune_tab, gradio_patches, pipeline_tab, pretrain_tab, runs_tab, sft_tab, tokenizer_tab
 from lab.ui.common import ensure_owner, message_html, owner_of, poll_only_the_open_tab
 from lab.ui.i18n import I18N, LANG_JS, PAGE_LANG, _, lang_box, language, localise_initial_plots, translate_page
 from lab.ui.teach import follow_guess, learn_panel
@@ -94,16 +94,13 @@ def start_up():
     get_store().sweep()
 
 
-QUEUE_IDLE_SLEEP_S = 0.05
-
-
 def queued(demo: gr.Blocks) -> gr.Blocks:
-    """The queue with the lab's settings. Gradio's queue loop polls every 1 ms when idle (about 9% of
-    a core, taken from training on a 2-core machine); 50 ms costs a queued click at most 50 ms. The
-    timers that pages poll skip the queue (queue=False), so watching is not slowed by it."""
+    """The queue with the lab's settings, and gradio patched where watching would cost training its
+    speed (lab/ui/gradio_patches.py says what each patch saves)."""
     demo.queue(default_concurrency_limit=4)
-    demo._queue.sleep_when_free = QUEUE_IDLE_SLEEP_S  # gradio has no setting for either (6.31)
-    demo._queue.progress_update_sleep_when_free = QUEUE_IDLE_SLEEP_S  # 10 ms; no tab reports gr.Progress
+    gradio_patches.idle_queue_waits(demo)
+    gradio_patches.skip_costs_nothing()
+    gradio_patches.no_matplotlib_probe()
     return demo
 
 

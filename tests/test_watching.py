@@ -128,3 +128,72 @@ def test_pages_in_two_languages_share_one_render_per_language():
     assert render.calls == 2 and switched[1:] == pages[1][1:]  # the Korean frame, every output sent again
     assert page_update(views, "steps", "p0", switched[0], 3, job_id, "ko") == [SKIP] * 5
     runner.shutdown()
+
+
+def tick_blocks():
+    """A page's tick as gradio wires it: a State, a status line and two plots, one event."""
+    with gr.Blocks() as demo:
+        state, status, loss, accuracy = gr.State(None), gr.Markdown(), gr.Plot(), gr.Plot()
+        button = gr.Button()
+        button.click(lambda: None, None, [state, status, loss, accuracy])
+    return demo, next(iter(demo.fns.values()))
+
+
+def postprocess(demo, block_fn, predictions, patched: bool):
+    import asyncio
+
+    from gradio.state_holder import SessionState
+
+    from lab.ui import gradio_patches
+
+    session = SessionState(demo)
+    method = gradio_patches._postprocess_data if patched else gradio_patches._original_postprocess
+    return asyncio.run(method(demo, block_fn, predictions, session)), session
+
+
+def test_skipped_outputs_reach_the_page_as_gradio_sends_them_without_rebuilding_components(monkeypatch):
+    from gradio.state_holder import SessionState
+
+    from lab.ui.common import _encoded  # a curve as the tick sends it
+
+    demo, block_fn = tick_blocks()
+    curve = _encoded(curve_figure([{"type": "step", "step": 1, "loss": 0.5, "method": "full"}]))
+    rebuilt = []
+    original_update = SessionState._update_config
+    monkeypatch.setattr(SessionState, "_update_config",
+                        lambda self, key: (rebuilt.append(key), original_update(self, key))[1])
+    for predictions in ([SKIP] * 4, [{"id": "j"}, "**Running**", SKIP, SKIP], [SKIP, SKIP, curve, SKIP],
+                        [{"id": "j"}, "**Done**", curve, curve], [SKIP, "only the status", SKIP, SKIP]):
+        rebuilt.clear()
+        gradio_says, plain = postprocess(demo, block_fn, list(predictions), patched=False)
+        skipped = sum(p == SKIP and not b.stateful for p, b in zip(predictions, block_fn.outputs))
+        assert len(rebuilt) == skipped  # what the patch saves: gradio rebuilds each skipped component
+        rebuilt.clear()
+        lab_says, patched = postprocess(demo, block_fn, list(predictions), patched=True)
+        assert rebuilt == []
+        assert json.dumps(lab_says, default=str) == json.dumps(gradio_says, default=str)
+        assert patched.state_data == plain.state_data  # the page's State is kept the same way
+        for block in block_fn.outputs[1:]:  # and the session's copy of each value the page was sent
+            if block._id in plain.config_values and block._id in patched.config_values:
+                assert patched.config_values[block._id]["props"].get("value") == \
+                    plain.config_values[block._id]["props"].get("value")
+
+
+def test_the_served_app_installs_the_gradio_patches():
+    import contextlib
+    import importlib.util
+    import sys
+
+    import gradio.utils
+    from gradio.blocks import Blocks
+
+    import app
+    from lab.ui import gradio_patches
+
+    demo = app.queued(gr.Blocks())
+    assert Blocks.postprocess_data is gradio_patches._postprocess_data
+    assert demo._queue.sleep_when_free == gradio_patches.QUEUE_IDLE_SLEEP_S
+    if importlib.util.find_spec("matplotlib") is None:  # the lab does not install it
+        with gradio.utils.MatplotlibBackendMananger():  # the per-call switch no longer imports anything
+            assert "matplotlib" not in sys.modules
+        assert gradio.utils.MatplotlibBackendMananger is contextlib.nullcontext

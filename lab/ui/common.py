@@ -228,11 +228,13 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
     lang = lang_box()  # status lines and figures are drawn on the server, in the page's language
     views = Views(runner, render)
 
-    def tick(token, watched, state, page_lang):
+    async def tick(token, watched, state, page_lang):
+        # On the server's event loop: no thread hand-off, and nothing in it waits. Its inputs arrive
+        # unprocessed (the token and the language are plain strings; States need no preprocessing).
         return page_update(views, kind, owner_of(token), state, len(outputs), watched, page_lang)
 
     timer.tick(tick, [owner, watch, job_state, lang], [job_state, status, *outputs], concurrency_limit=None,
-               show_progress="hidden", queue=False, api_name=f"{kind}_tick", js=LANG_JS)
+               show_progress="hidden", queue=False, api_name=f"{kind}_tick", js=LANG_JS, preprocess=False)
 
     def stop_job(token, state):
         owner_id = owner_of(token)
