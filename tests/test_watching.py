@@ -141,6 +141,7 @@ def tick_blocks():
 
 def postprocess(demo, block_fn, predictions, patched: bool):
     import asyncio
+    import concurrent.futures
 
     from gradio.state_holder import SessionState
 
@@ -148,7 +149,8 @@ def postprocess(demo, block_fn, predictions, patched: bool):
 
     session = SessionState(demo)
     method = gradio_patches._postprocess_data if patched else gradio_patches._original_postprocess
-    return asyncio.run(method(demo, block_fn, predictions, session)), session
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # a loop of its own (the browser tests' may run here)
+        return pool.submit(asyncio.run, method(demo, block_fn, predictions, session)).result(), session
 
 
 def test_skipped_outputs_reach_the_page_as_gradio_sends_them_without_rebuilding_components(monkeypatch):
