@@ -46,7 +46,12 @@ def test_bad_rank_and_lora_explainer(page, shot):
     shot(page, "finetune-05-explainers")
     page.get_by_role("button", name="Settings ▼").click()
     r = page.locator("#finetune-lora-r input")
+    # The accordion renders its fields as it opens: a value typed before the field has shown its own
+    # could be replaced by it, and the click would then queue a real comparison with r = 8.
+    expect(r).to_have_value("8", timeout=30_000)
     r.fill("0")
+    r.press("Tab")  # commit it as a person leaving the field would
+    expect(r).to_have_value("0")
     page.locator("#finetune-run").click()
     expect(page.locator("#finetune-note")).to_contain_text("rank must be between 1 and the hidden size (384)",
                                                            timeout=60_000)
