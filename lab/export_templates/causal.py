@@ -32,22 +32,7 @@ CHATML_TRAINING_TEMPLATE = (
     "{% endif %}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
 
 
-def model_source(spec: dict, override: str | None) -> str:
-    """--model, else the folder named in SETTINGS when it exists here, else its Hub id."""
-    if override:
-        return override
-    if spec.get("path"):
-        path = Path(spec["path"]) if Path(spec["path"]).is_absolute() else HERE / spec["path"]
-        if path.exists():
-            return str(path)
-    if spec.get("hub_id"):
-        return spec["hub_id"]
-    raise SystemExit(f"The model folder {spec.get('path')} is not on this machine; pass --model FOLDER_OR_HUB_ID.")
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+# EXPORT:INCLUDE script_inputs.py
 
 
 def trainer_settings(s: dict, output_dir: Path, steps: int, max_length: int) -> dict:

@@ -18,22 +18,7 @@ HERE = Path(__file__).resolve().parent
 SETTINGS: dict = {}  # EXPORT:SETTINGS
 
 
-def model_source(spec: dict, override: str | None) -> str:
-    """--model, else the folder named in SETTINGS when it exists here, else its Hub id."""
-    if override:
-        return override
-    if spec.get("path"):
-        path = Path(spec["path"]) if Path(spec["path"]).is_absolute() else HERE / spec["path"]
-        if path.exists():
-            return str(path)
-    if spec.get("hub_id"):
-        return spec["hub_id"]
-    raise SystemExit(f"The model folder {spec.get('path')} is not on this machine; pass --model FOLDER_OR_HUB_ID.")
-
-
-def read_texts(path: Path) -> list[str]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line)["text"] for line in handle if line.strip()]
+# EXPORT:INCLUDE script_inputs.py
 
 
 def tokens_per_text(tokenizer, texts: list[str]) -> float:
