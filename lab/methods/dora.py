@@ -8,7 +8,6 @@ its own. It starts at ||W||, so before training the model is exactly the base.
 from __future__ import annotations
 
 from lab.methods import lora
-from lab.methods.common import check_rank, check_targets
 
 NAME = "dora"
 LABEL = "DoRA (weight-decomposed LoRA)"
@@ -23,8 +22,7 @@ def dora_config(cfg):
 
 
 def check(model, cfg) -> None:
-    check_rank(model, cfg.lora_r)
-    check_targets(model, cfg.target_list())
+    lora.check(model, cfg)  # the same rank and target modules as LoRA
 
 
 def prepare(model, cfg):
