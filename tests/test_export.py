@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.test_pretrain import tokenizer_dir  # noqa: F401 - the pre-training tests' tokenizer, a fixture
 from tests.test_tokenization import run_job
 from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
 
-from lab import tokenization
-from lab.config import FinetuneConfig, PretrainConfig, TokenizerConfig
+from lab.config import FinetuneConfig, PretrainConfig
 from lab.errors import LabError
 from lab.export import export_run
 from lab.store import Store
@@ -73,16 +73,6 @@ def test_exported_finetuning_script_reproduces_every_methods_curve(finetune_expo
     for name in ("full", "lora", "dora", "adalora", "lora_scratch"):  # folded into a plain classifier, as in the lab
         assert (folder / "outputs" / name / "model" / "config.json").exists()
     assert (folder / "outputs" / "qlora" / "adapter" / "adapter_config.json").exists()
-
-
-@pytest.fixture(scope="module")
-def tokenizer_dir(tmp_path_factory):
-    from tests.test_pretrain import CORPUS
-
-    _, new = tokenization.train_tokenizer(TokenizerConfig(vocab_size=120), CORPUS)
-    path = tmp_path_factory.mktemp("tok")
-    new.save_pretrained(str(path))
-    return str(path)
 
 
 def test_exported_pretraining_script_reproduces_the_loss_and_eval_curves(tokenizer_dir, tmp_path):
