@@ -4,7 +4,8 @@ Parameter wording follows peft: "trainable params … all params … trainable%"
 predicted before a run (weights by dtype, gradients, AdamW state, activations, forward workspace) and
 shown beside the peak measured during it by `TensorMemory`: torch.cuda.max_memory_allocated on CUDA,
 the live bytes of the allocations torch's profiler records on CPU, both from before the model loads.
-`PeakMemory` (resident memory, sampled) stays for the tabs that show a rough live figure.
+`PeakMemory` (resident memory, sampled) is what `training.EventCallback` puts on step events when a
+job hands it one; no tab does any more, since `TensorMemory` measures the figure the pages show.
 """
 from __future__ import annotations
 
