@@ -11,10 +11,12 @@ import gradio as gr
 
 from lab import limits, sources
 from lab.errors import LabError
-from lab.tasks import build_runner
+from lab.serve.runner import build_runner
 from lab.ui import common, finetune_tab, gradio_patches, pipeline_tab, pretrain_tab, runs_tab, sft_tab, tokenizer_tab
-from lab.ui.common import ensure_owner, message_html, owner_of, poll_only_the_open_tab
+from lab.ui.common import poll_only_the_open_tab
+from lab.ui.html import message_html
 from lab.ui.i18n import I18N, LANG_JS, PAGE_LANG, _, lang_box, language, localise_initial_plots, translate_page
+from lab.ui.owner import ensure_owner, owner_of
 from lab.ui.teach import follow_guess, learn_panel
 
 ASSETS = Path(__file__).parent / "assets"
@@ -30,7 +32,7 @@ TABS = [("1 · Pipeline", "pipeline", pipeline_tab), ("2 · Tokenizer", "tokeniz
 def build_demo(runner=None) -> gr.Blocks:
     runner = runner or build_runner()
     with gr.Blocks(title=_("Fine-Tuning Lab")) as demo:
-        owner = gr.BrowserState("", storage_key="fine-tuning-lab-owner")  # a signed token (lab.owners)
+        owner = gr.BrowserState("", storage_key="fine-tuning-lab-owner")  # a signed token (lab/serve/owners.py)
         watch = common.PAGE["watch"] = gr.State(None)  # the run a ?run=ID link names, once checked
         gr.Markdown(INTRO)
         link_note = gr.HTML("", elem_id="watch-note")

@@ -57,7 +57,7 @@ def main() -> int:
     for name, r in methods.items():
         print(f"{name:<14}{r['learning_rate']:>8.0e}{r['accuracy']:>7.3f}{r['f1']:>7.3f}{r['seconds_per_step']:>8.3f}"
               f"{r['wall_seconds']:>8.1f}{r['percent']:>13.4f}{r['predicted_memory_bytes']['total'] / 1e6:>9.1f}"
-              f"{r['measured_peak_bytes'] / 1e6:>9.1f}{r['train_seconds']:>9.1f}{r['saved_bytes'] / 1e6:>10.3f}")
+              f"{r['peak_memory_bytes'] / 1e6:>9.1f}{r['train_seconds']:>9.1f}{r['saved_bytes'] / 1e6:>10.3f}")
     checks = []
     if "full" in methods:
         checks.append(("full accuracy >= 0.90", methods["full"]["accuracy"] >= 0.90))

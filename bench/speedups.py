@@ -3,10 +3,10 @@
     python bench/speedups.py [--steps 72] [--rounds 1] [--json OUT]
 
 - batches: full fine-tuning steps on random batches (as before) against length-grouped ones
-  (`lab.finetune.SAMPLING`); also the padded tokens each draws over the default steps. Time the
+  (`lab.kinds.finetune.job.SAMPLING`); also the padded tokens each draws over the default steps. Time the
   default steps whole: the grouped sampler serves its longest batches first, so a shorter prefix
   favours the random side.
-- scoring: the Trainer's `evaluate()` against `lab.finetune.evaluate` (length-sorted, inference mode)
+- scoring: the Trainer's `evaluate()` against `lab.kinds.finetune.job.evaluate` (length-sorted, inference mode)
   on the default held-out tweets; both must give the same accuracy.
 - tokenizing: the default data encoded once per job, to show whether caching it would matter.
 Every figure is a ratio old / new of times taken alternately (old, new, new, old, ...) so a machine
@@ -57,8 +57,8 @@ def main() -> int:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer
 
     from lab.config import FinetuneConfig
-    from lab.finetune import SAMPLING, compute_metrics, encode, evaluate, learning_rate
-    from lab.finetune_data import make_plan
+    from lab.kinds.finetune.job import SAMPLING, compute_metrics, encode, evaluate, learning_rate
+    from lab.kinds.finetune.data import make_plan
     from lab.training import quiet, training_args
 
     cfg = FinetuneConfig()

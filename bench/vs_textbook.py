@@ -39,7 +39,7 @@ def main() -> int:
 
     from lab.__main__ import run_job
     from lab.config import FinetuneConfig
-    from lab.finetune_data import make_plan
+    from lab.kinds.finetune.data import make_plan
     from lab.training import quiet
 
     cfg = FinetuneConfig(methods="full", eval_size=args.eval_size, save_models=False)

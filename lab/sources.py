@@ -23,8 +23,8 @@ from pathlib import Path
 
 from lab import resources
 from lab.errors import LabError
+from lab.store import RUN_ID, run_folder
 
-RUN_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 # The Hub's repo id pattern (huggingface_hub's validate_repo_id), ASCII only; "--" and ".." are refused.
 HUB_ID = re.compile(r"(?:[A-Za-z0-9][\w.-]{0,94}[A-Za-z0-9_]/)?[A-Za-z0-9][\w.-]{0,94}[A-Za-z0-9_]|[A-Za-z0-9]", re.ASCII)
 BUILTIN_DATA = ("tweets",)
@@ -41,16 +41,6 @@ class Source:
 
 def is_hub_id(text: str) -> bool:
     return bool(HUB_ID.fullmatch(text)) and "--" not in text and ".." not in text and not text.endswith(".git")
-
-
-def run_folder(run_id: str, create: bool = False, root: Path | None = None) -> Path:
-    """The folder of a run's files: `<data dir>/runs/<id>` (`root` replaces the data dir)."""
-    if not RUN_ID.fullmatch(run_id or ""):
-        raise LabError(f"'{run_id}' is not a run id of this lab; copy the id from Run history.")
-    path = Path(root or resources.data_dir()) / "runs" / run_id
-    if create:
-        path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def upload_root() -> Path:

@@ -2,7 +2,7 @@
 
 A run is one job: its kind, owner, config, status, figures (the job's result), curve points (the
 numbers of its step and eval events, written as the run goes) and whether its owner shared it with
-the class. Its files live in the folder `lab.sources.run_folder(id)` gives.
+the class. Its files live in the folder `run_folder(id)` gives.
 
 The app opens one Store per process (`get_store()`) and sweeps it once at start-up (`sweep()`):
 what was queued or running when the last process ended is marked "interrupted", keeping its curves.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 import sqlite3
 import threading
@@ -20,7 +21,9 @@ import time
 from pathlib import Path
 
 from lab import resources
+from lab.errors import LabError
 
+RUN_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner TEXT NOT NULL, config TEXT NOT NULL,
@@ -90,8 +93,7 @@ class Store:
                               "WHERE status IN ('queued', 'running')", (INTERRUPTED, time.time())).rowcount
 
     def run_dir(self, run_id: str, create: bool = True) -> Path:
-        """This store's folder of a run's files (the same layout as sources.run_folder, under self.root)."""
-        from lab.sources import run_folder
+        """This store's folder of a run's files (the same layout as run_folder, under self.root)."""
         return run_folder(run_id, create=create, root=self.root)
 
     def zip_run(self, run_id: str) -> Path | None:
@@ -183,7 +185,6 @@ class Store:
 
     def delete_run(self, run_id: str) -> None:
         """The row, its curves, its pin, its folder and its zip."""
-        from lab.sources import run_folder
         with self._lock, self._connect() as db:
             db.execute("DELETE FROM points WHERE run_id=?", (run_id,))
             db.execute("DELETE FROM pins WHERE run_id=?", (run_id,))
@@ -194,7 +195,6 @@ class Store:
 
     def owner_runs(self, owner: str) -> list[dict]:
         """An owner's finished runs, oldest first, with the bytes their folders hold (for pruning)."""
-        from lab.sources import run_folder
         with self._connect() as db:
             rows = db.execute("SELECT id, status FROM runs WHERE owner=? ORDER BY created", (owner,)).fetchall()
         out = []
@@ -211,3 +211,13 @@ class Store:
         run["result"] = json.loads(run["result"]) if run["result"] else None
         run["shared"] = bool(run.get("shared"))
         return run
+
+
+def run_folder(run_id: str, create: bool = False, root: Path | None = None) -> Path:
+    """The folder of a run's files: `<data dir>/runs/<id>` (`root` replaces the data dir)."""
+    if not RUN_ID.fullmatch(run_id or ""):
+        raise LabError(f"'{run_id}' is not a run id of this lab; copy the id from Run history.")
+    path = Path(root or resources.data_dir()) / "runs" / run_id
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -7,11 +7,14 @@ to stop at the end of the step in which the job's cancel event was set.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from transformers import PrinterCallback, TrainerCallback, TrainingArguments
 
-from lab.jobs import JobContext
-from lab.metrics import PeakMemory, TensorMemory
+from lab.metrics import TensorMemory
+
+if TYPE_CHECKING:  # a job's context is the worker's (lab/serve/job.py); jobs only use it
+    from lab.serve.job import JobContext
 
 MEMORY_STEPS = 3  # every part of a run's memory exists by the end of step 2; the profiler slows what it watches
 
@@ -71,9 +74,8 @@ class MemoryCallback(TrainerCallback):
 class EventCallback(TrainerCallback):
     """Trainer -> job events. `extra` fields (a method name, say) go on every event."""
 
-    def __init__(self, ctx: JobContext, memory: PeakMemory | None = None, **extra):
+    def __init__(self, ctx: JobContext, **extra):
         self.ctx = ctx
-        self.memory = memory
         self.extra = extra
         self.started = None
         self.last_step = 0
@@ -103,8 +105,6 @@ class EventCallback(TrainerCallback):
                      "eta": round(per_step * max(state.max_steps - step, 0), 1),
                      "max_steps": state.max_steps,
                      "wall": round(time.time(), 3)}  # when it happened: bench/streaming.py times pages from it
-            if self.memory is not None:
-                event["memory"] = self.memory.current()
             self.losses.append([step, event["loss"]])
             self.ctx.emit("step", **event, **self.extra)
         evals = {k: float(v) for k, v in logs.items() if k.startswith("eval_") and isinstance(v, (int, float))}

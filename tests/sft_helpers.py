@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lab.jobs import Job, JobContext
+from lab.serve.job import Job, JobContext
 
 PROMPT = "### Human: What is the sentiment of this tweet? {}\n### Assistant:"
 TWEETS = [("I love this airline, great crew", "positive"), ("worst flight ever, lost my bag", "negative"),

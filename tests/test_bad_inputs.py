@@ -1,6 +1,6 @@
 """The bad-input battery: every tab's server checks and the CLI, each bad input answered by one sentence.
 
-Each case goes through `Runner.submit` with the app's real check (lab.guards), as a page or the API
+Each case goes through `Runner.submit` with the app's real check (lab/serve/guards.py), as a page or the API
 would; the worker's handlers are held on a gate, so no training runs. After every case the earlier
 finished run and the queued job of another student are still there, untouched.
 """
@@ -14,10 +14,13 @@ import pytest
 
 from lab.config import DPORunConfig, FinetuneConfig, PipelineConfig, PretrainConfig, SFTRunConfig, TokenizerConfig
 from lab.errors import LabError
-from lab.guards import check_job
-from lab.jobs import Runner
+from lab.serve.guards import check_job
+from lab.serve.runner import Runner
 from lab.store import Store
-from lab.tasks import JOB_KINDS
+from lab.kinds import JOB_KINDS
+from lab.kinds import tokenizer as tokenization
+from lab.kinds.pretrain import job as pretrain
+from lab.teach import explain
 
 STRANGER_RUN = "a" * 32
 NAN, HUGE = math.nan, 10 ** 9
@@ -158,7 +161,7 @@ def test_emoji_and_right_to_left_text_are_accepted(lab, uploads):
     runner, store, _ = lab
     job = runner.submit("alice", "tokenizer", replace(TOK, corpus=uploads["emoji_rtl.txt"]))
     assert store.get_run(job)["status"] == "queued"  # the row was written before the job was queued
-    from lab.tokenization import corpus_texts
+    from lab.kinds.tokenizer import corpus_texts
     assert "مرحبا بالعالم" in corpus_texts(uploads["emoji_rtl.txt"])
 
 
@@ -170,7 +173,7 @@ def test_emoji_and_right_to_left_text_are_accepted(lab, uploads):
     (dict(temperature=NAN), "temperature must be between"),
 ])
 def test_the_pipeline_tab_refuses_with_one_sentence(lab, change, sentence):
-    from lab.pipelines import run_pipeline
+    from lab.kinds.pipeline import run_pipeline
 
     with pytest.raises(LabError) as refused:
         run_pipeline(PipelineConfig(**{"task": "sentence-similarity", "text": "hello", "text2": "hi", **change}),
@@ -179,7 +182,7 @@ def test_the_pipeline_tab_refuses_with_one_sentence(lab, change, sentence):
 
 
 def test_a_forged_owner_token_owns_nothing(lab):
-    from lab import owners
+    from lab.serve import owners
     from lab.ui.common import submit
 
     runner, _, _ = lab
@@ -206,15 +209,15 @@ def test_the_cli_answers_with_one_sentence(data_dir, monkeypatch, capsys, argv, 
 
 
 PAGE_READERS = {  # every page-side function that takes a model or tokenizer reference, as its tab calls it
-    "lora shapes": lambda ref, viewer: __import__("lab.explain").explain.lora_shapes(ref, "query", 4, viewer=viewer),
-    "weight names": lambda ref, viewer: __import__("lab.explain").explain.weight_names(ref, viewer),
-    "nf4 block": lambda ref, viewer: __import__("lab.explain").explain.nf4_block(ref, viewer=viewer),
-    "parameter map": lambda ref, viewer: __import__("lab.explain").explain.parameter_map(ref, ["lora"], FT, viewer=viewer),
-    "pretrain description": lambda ref, viewer: _raise_error(__import__("lab.pretrain").pretrain.describe(
+    "lora shapes": lambda ref, viewer: explain.lora_shapes(ref, "query", 4, viewer=viewer),
+    "weight names": lambda ref, viewer: explain.weight_names(ref, viewer),
+    "nf4 block": lambda ref, viewer: explain.nf4_block(ref, viewer=viewer),
+    "parameter map": lambda ref, viewer: explain.parameter_map(ref, ["lora"], FT, viewer=viewer),
+    "pretrain description": lambda ref, viewer: _raise_error(pretrain.describe(
         replace(PRE, tokenizer=ref), viewer)),
-    "masking preview": lambda ref, viewer: __import__("lab.pretrain").pretrain.preview_masking(
+    "masking preview": lambda ref, viewer: pretrain.preview_masking(
         replace(PRE, tokenizer=ref), "a cat", viewer),
-    "tokenizer compare": lambda ref, viewer: __import__("lab.tokenization").tokenization.compare_sample(
+    "tokenizer compare": lambda ref, viewer: tokenization.compare_sample(
         ref[4:], "a cat", viewer=viewer),
 }
 
@@ -228,8 +231,8 @@ def _raise_error(info: dict) -> dict:
 @pytest.mark.parametrize("reader", list(PAGE_READERS))
 @pytest.mark.parametrize("viewer", ["alice", "", "forged"])
 def test_a_strangers_private_run_reads_like_a_missing_one_on_every_page(lab, reader, viewer):
-    from lab import owners
-    from lab.ui.common import owner_of
+    from lab.serve import owners
+    from lab.ui.owner import owner_of
 
     if viewer == "forged":  # what a page makes of a forged token: nobody
         viewer = owner_of(owners.issue().split(".")[0] + "." + "0" * 64)

@@ -10,10 +10,10 @@ import time
 import torch
 from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
 
-from lab import explain
+from lab.teach import explain
 from lab.config import FinetuneConfig
-from lab.pipelines import local_sampler
-from lab.tasks import build_runner
+from lab.kinds.pipeline import local_sampler
+from lab.serve.runner import build_runner
 
 
 def losses(cfg: FinetuneConfig, meanwhile=None) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from lab.config import DPORunConfig
-from lab.dpo import dpo_job
+from lab.kinds.causal.dpo import dpo_job
 from lab.errors import LabError
 from tests.sft_helpers import context, dpo_rows, tiny_model, write_jsonl
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from tests.tiny_classifier import tiny_folder
 
-from lab import explain
+from lab.teach import explain
 from lab.config import FinetuneConfig
 from lab.errors import LabError
 from lab.metrics import parameter_groups
@@ -48,19 +48,20 @@ def test_parameter_map_and_update_spectrum(tmp_path):
     assert groups["full"]["embeddings"]["trainable"] == groups["full"]["embeddings"]["total"]
     assert 0 < groups["lora"]["encoder.layer.0"]["trainable"] < groups["lora"]["encoder.layer.0"]["total"]
     # QLoRA's map is drawn from LoRA's; hold it against a real 4-bit QLoRA model's trainable weights
-    from lab.finetune import load_base
-    from lab.finetune_data import Plan
+    from lab.kinds.finetune.models import load_base
+    from lab.kinds.finetune.data import Plan
     qlora, _ = load_base("qlora", Plan(base, [], [], ["negative", "positive"], ["qlora"]), cfg)
     real = {group: v["trainable"] for group, v in parameter_groups(qlora).items()}
     assert {group: v["trainable"] for group, v in groups["qlora"].items()} == real
 
-    from lab.methods.lora_scratch import replace_linear_with_lora
+    from lab.kinds.finetune.job import update_spectrum
+    from lab.kinds.finetune.methods.lora_scratch import replace_linear_with_lora
     from tests.tiny_classifier import tiny_model
     model = replace_linear_with_lora(tiny_model(), ["query"], 4, 8)
-    assert explain.update_spectrum(model)["update_singular_values"]["bert.encoder.layer.0.attention.self.query"] \
+    assert update_spectrum(model)["update_singular_values"]["bert.encoder.layer.0.attention.self.query"] \
         == [0.0] * 4  # B starts at zero: no update yet
     layer = model.get_submodule("bert.encoder.layer.0.attention.self.query")
     with torch.no_grad():
         layer.lora.B.normal_()
-    values = explain.update_spectrum(model)["update_singular_values"]["bert.encoder.layer.0.attention.self.query"]
+    values = update_spectrum(model)["update_singular_values"]["bert.encoder.layer.0.attention.self.query"]
     assert len(values) == 4 and all(v > 1e-4 for v in values) and values == sorted(values, reverse=True)

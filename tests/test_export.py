@@ -20,7 +20,7 @@ from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
 
 from lab.config import FinetuneConfig, PretrainConfig
 from lab.errors import LabError
-from lab.export import export_run
+from lab.export.script import export_run
 from lab.store import Store
 
 REL, ABS = 1e-4, 1e-6

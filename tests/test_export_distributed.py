@@ -15,7 +15,7 @@ from tests.test_tokenization import run_job
 from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
 
 from lab.config import FinetuneConfig
-from lab.export import export_run
+from lab.export.script import export_run
 from lab.store import Store
 
 

@@ -8,7 +8,8 @@ import pytest
 from tests.test_tokenization import run_job
 from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
 
-from lab import hub_push, resources
+from lab.export import hub as hub_push
+from lab import resources
 from lab.config import FinetuneConfig
 from lab.errors import LabError
 from lab.store import Store

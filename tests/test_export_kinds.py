@@ -10,7 +10,7 @@ from tests.test_export import assert_same_curve, run_script
 from tests.test_tokenization import CORPUS, run_job
 
 from lab.config import DPORunConfig, SFTRunConfig, TokenizerConfig
-from lab.export import export_run
+from lab.export.script import export_run
 from lab.store import Store
 
 

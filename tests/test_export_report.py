@@ -13,7 +13,7 @@ from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
 
 from lab.__main__ import main
 from lab.config import FinetuneConfig
-from lab.report import metrics_csv
+from lab.export.report import metrics_csv
 from lab.store import Store
 
 

@@ -6,7 +6,8 @@ import zipfile
 
 import gradio as gr
 
-from lab import owners, resources
+from lab.serve import owners
+from lab import resources
 from lab.store import Store
 from lab.ui import export_box
 

@@ -8,12 +8,12 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
 
-from lab import resources, sources
+from lab import sources
 from lab.config import FinetuneConfig
-from lab.finetune_models import try_it
-from lab.tasks import build_runner
+from lab.kinds.finetune.models import try_it
+from lab.serve.runner import build_runner
 
-CLI_KEYS = {"trainable_params", "total_params", "predicted_memory_bytes", "measured_peak_bytes", "seconds_per_step",
+CLI_KEYS = {"trainable_params", "total_params", "predicted_memory_bytes", "peak_memory_bytes", "seconds_per_step",
             "wall_seconds", "accuracy", "f1", "saved_bytes", "loss"}
 EXPORTABLE = {"full", "head", "selective", "lora", "lora_scratch", "dora", "adalora"}
 
@@ -51,7 +51,7 @@ def test_every_method_runs_saves_and_answers(tmp_path):
         assert r["exported"] == (name in EXPORTABLE)
         assert r["train_seconds"] < r["wall_seconds"] and r["load_seconds"] >= 0  # loading is not training
     # the reported accuracy is the saved model's on the held-out rows, recomputed here
-    from lab.finetune_data import make_plan
+    from lab.kinds.finetune.data import make_plan
     plan = make_plan(cfg)
     full = sources.resolve_model(f"run:{job_id}/full")
     model, tok = AutoModelForSequenceClassification.from_pretrained(full), AutoTokenizer.from_pretrained(full)

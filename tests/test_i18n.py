@@ -67,10 +67,10 @@ def _literal_keys() -> set[str]:
 
 def _dynamic_keys() -> set[str]:
     """Keys the handlers look up from tables rather than literals."""
-    from lab import concepts
+    from lab.teach import concepts
     from lab.ui import finetune_tab
 
-    from lab import pipelines
+    from lab.kinds import pipeline as pipelines
     from lab.ui import pipeline_tab, runs_tab
 
     keys = set(finetune_tab.TABLE_COLUMNS) | set(runs_tab.COLUMNS) | {"weights", "gradients", "optimizer", "activations",
@@ -81,7 +81,7 @@ def _dynamic_keys() -> set[str]:
                "MLM loss (masked tokens only)", "Eval perplexity (lower is better)", "Milliseconds per stage",
                "One NF4 block", "Parameter map", "DPO loss", "Training loss (answer tokens only)"}
     keys |= set(pipelines.POSTPROCESS.values()) | set(pipelines.TRAINED_BY.values())
-    from lab.methods import METHODS  # each method's reason it saves only its adapter, shown in the table
+    from lab.kinds.finetune.methods import METHODS  # each method's reason it saves only its adapter, shown in the table
 
     keys |= {m.NO_EXPORT_REASON for m in METHODS.values() if getattr(m, "NO_EXPORT_REASON", None)}
     keys |= {"plain classifier folder", "LoRA merged into the weights: W + (alpha/r) B A"}
@@ -126,7 +126,7 @@ def test_server_side_lookup_follows_the_page_language():
 
 
 def test_figures_are_redrawn_in_the_page_language():
-    from lab.plots import curve_figure, empty_figure
+    from lab.teach.figures import curve_figure, empty_figure
 
     fig = i18n.with_lang(lambda: i18n.localise(empty_figure("MLM loss", "Start pre-training to draw the curve.")))("ko")
     assert fig.layout.title.text == "MLM 손실" and fig.layout.annotations[0].text == "사전학습을 시작하면 곡선이 그려집니다."
@@ -168,7 +168,7 @@ def test_every_sentence_lab_can_make_has_korean():
      "시간 예산 600초에 이르러 멈췄습니다. 그 전에 끝난 것은 남습니다. 맞추려면 스텝이나 배치 크기를 낮추세요."),
 ])
 def test_an_english_sentence_reaches_a_korean_page_in_korean(english, korean):
-    from lab.ui.common import message_html
+    from lab.ui.html import message_html
 
     assert i18n.with_lang(lambda: i18n.translated(english))("ko-KR") == korean
     assert i18n.with_lang(lambda: i18n.translated(english))("en") == english
@@ -179,7 +179,7 @@ def test_an_english_sentence_reaches_a_korean_page_in_korean(english, korean):
 
 def test_a_raised_error_is_translated_with_its_values():
     from lab.errors import LabError
-    from lab.finetune_data import check_settings
+    from lab.kinds.finetune.data import check_settings
     from lab.config import FinetuneConfig
 
     with pytest.raises(LabError) as caught:

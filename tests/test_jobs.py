@@ -7,7 +7,7 @@ import time
 import pytest
 
 from lab.errors import LabError
-from lab.jobs import Runner
+from lab.serve.runner import Runner
 
 
 def wait_for(runner, job_id, statuses=("done", "failed", "cancelled"), timeout=60):
@@ -123,7 +123,8 @@ def test_queue_limits_answer_with_a_sentence(gate):
 
 
 def test_every_job_kind_names_a_real_function():
-    from lab.tasks import JOB_KINDS, load
+    from lab.kinds import JOB_KINDS
+    from lab.serve.child import load
 
     for kind, target in JOB_KINDS.items():
         assert callable(load(target)), kind

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from lab.jobs import Runner
+from lab.serve.runner import Runner
 from tests.test_jobs import wait_for
 
 H = "tests.isolated_handlers:"

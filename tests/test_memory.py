@@ -12,8 +12,8 @@ from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
 
 from lab.__main__ import run_job
 from lab.config import FinetuneConfig
-from lab.finetune import load_base
-from lab.finetune_data import make_plan
+from lab.kinds.finetune.models import load_base
+from lab.kinds.finetune.data import make_plan
 from lab.metrics import count_parameters, weight_bytes
 
 SHAPE = dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=256)
@@ -39,13 +39,13 @@ def test_measured_peak_matches_the_ledger_in_either_order(setup):
     forward = run_job("finetune", config(setup, METHODS))["methods"]
     backward = run_job("finetune", config(setup, METHODS[::-1]))["methods"]
     for name in METHODS:
-        measured, ledger = forward[name]["measured_peak_bytes"], forward[name]["predicted_memory_bytes"]
-        assert measured == pytest.approx(backward[name]["measured_peak_bytes"], rel=0.01), name
+        measured, ledger = forward[name]["peak_memory_bytes"], forward[name]["predicted_memory_bytes"]
+        assert measured == pytest.approx(backward[name]["peak_memory_bytes"], rel=0.01), name
         assert measured == pytest.approx(ledger["total"], rel=TOLERANCE), (name, measured, ledger)
         assert sum(ledger["at_peak"].values()) == ledger["total"]
         # the weights are inside the figure: loading alone reaches them
         assert forward[name]["measured_phase_bytes"]["load"] >= ledger["weights"], name
-    assert forward["qlora"]["measured_peak_bytes"] < forward["lora"]["measured_peak_bytes"]
+    assert forward["qlora"]["peak_memory_bytes"] < forward["lora"]["peak_memory_bytes"]
     head, full = forward["head"]["predicted_memory_bytes"], forward["full"]["predicted_memory_bytes"]
     assert head["activations"] == 0 and full["activations"] > 10 * head["workspace"] / 4
 
@@ -60,7 +60,7 @@ def test_trainable_counts_agree_with_peft_and_4bit_weights_count_once(setup, nam
     if name == "qlora":
         import bitsandbytes
 
-        from lab.methods.qlora import quantised_bytes
+        from lab.kinds.finetune.methods.qlora import quantised_bytes
         # bitsandbytes' own layers only: peft's wrapper (also named Linear4bit) shows the same weight again
         layers = [m for m in model.modules() if isinstance(m, bitsandbytes.nn.Linear4bit)]
         assert len(layers) == 13  # 2 layers x 6 Linear + the pooler

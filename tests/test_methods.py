@@ -9,13 +9,13 @@ import pytest
 import torch
 from tests.tiny_classifier import tiny_folder, tiny_model, tiny_rows, write_csv
 
-from lab import methods as registry
+from lab.kinds.finetune import methods as registry
 from lab.config import FINETUNE_METHODS, FinetuneConfig
 from lab.errors import LabError
-from lab.finetune import load_base
-from lab.finetune_data import Plan, make_plan
-from lab.methods import bnb
-from lab.methods.lora_scratch import LinearWithLoRA, merge_lora, replace_linear_with_lora
+from lab.kinds.finetune.models import load_base
+from lab.kinds.finetune.data import Plan, make_plan
+from lab.kinds.finetune.methods import bnb
+from lab.kinds.finetune.methods.lora_scratch import LinearWithLoRA, merge_lora, replace_linear_with_lora
 
 LAYER = "bert.encoder.layer.0."
 HEAD = {"classifier.weight", "classifier.bias"}
@@ -153,7 +153,7 @@ class Recorder:
 def test_adalora_prunes_the_rank_budget_while_it_trains(base, tmp_path):
     from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer
 
-    from lab.finetune import encode
+    from lab.kinds.finetune.job import encode
     from lab.training import training_args
 
     steps = 20
@@ -246,7 +246,7 @@ def test_unknown_base_gets_a_sentence(tmp_path, monkeypatch):
 
 
 def test_rank_figure_draws_one_line_per_layer():
-    from lab.teaching_plots import rank_figure
+    from lab.teach.figures import rank_figure
 
     events = [{"type": "rank", "step": s, "layers": ["L0.query", "L0.value"], "ranks": [6 - s, 6]} for s in (1, 2, 3)]
     fig = rank_figure(events, "Rank per layer")

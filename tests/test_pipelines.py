@@ -5,7 +5,7 @@ import pytest
 
 from lab.config import PipelineConfig
 from lab.errors import LabError
-from lab.pipelines import run_pipeline, stream_pipeline
+from lab.kinds.pipeline import run_pipeline, stream_pipeline
 
 
 def test_sentence_similarity_ranks_a_paraphrase_above_an_unrelated_sentence():

@@ -8,6 +8,7 @@ import pytest
 
 from lab import resources, sources
 from lab.errors import LabError
+from lab.store import run_folder
 
 
 def test_packaged_models_resolve_to_local_folders():
@@ -33,7 +34,7 @@ def test_offline_is_detected_within_the_timeout(monkeypatch):
 
 
 def test_run_references(data_dir):
-    model = sources.run_folder("abc", create=True) / "lora" / "model"
+    model = run_folder("abc", create=True) / "lora" / "model"
     model.mkdir(parents=True)
     (model / "config.json").write_text("{}")
     assert sources.resolve_model("run:abc/lora") == str(model)

@@ -4,11 +4,12 @@ from __future__ import annotations
 import pytest
 from safetensors.torch import load_file
 
-from lab import causal_lm, resources, sources
+from lab.kinds.causal import common as causal_lm
+from lab import sources
 from lab.config import SFTRunConfig
 from lab.errors import LabError
-from lab.sft import build_trainer, loss_token_fraction, sft_job
-from lab.sft_data import sft_data
+from lab.kinds.causal.sft import build_trainer, loss_token_fraction, sft_job
+from lab.kinds.causal.data import sft_data
 from tests.sft_helpers import context, sft_rows, tiny_model, write_jsonl
 
 

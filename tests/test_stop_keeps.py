@@ -11,6 +11,7 @@ import time
 import pytest
 
 from lab.config import DPORunConfig, PretrainConfig, SFTRunConfig, TokenizerConfig
+from lab.store import run_folder
 from tests.sft_helpers import dpo_rows, sft_rows, tiny_model, write_jsonl
 
 SENTENCES = ["the cat eats fish .", "my dog likes toys .", "a bird sees seeds ."]
@@ -21,7 +22,7 @@ CORPUS = [rng.choice(SENTENCES) for _ in range(400)]
 def stop_after(kind, cfg, steps: int = 3, event: str = "step"):
     """Run a job on the app's runner, press Stop once `steps` events of type `event` arrived; the final snapshot."""
     from lab.store import Store
-    from lab.tasks import build_runner
+    from lab.serve.runner import build_runner
 
     runner = build_runner(Store())
     job_id = runner.submit("owner-a", kind, cfg, allow_local=True)  # local test files, as the CLI
@@ -46,7 +47,7 @@ def tiny_llama(tmp_path_factory):
 
 
 def assert_kept(job_id, snap, task: str):
-    from lab.pipelines import lab_models
+    from lab.kinds.pipeline import lab_models
     from lab.store import get_store
 
     assert snap["status"] == "cancelled", snap["error"]
@@ -64,7 +65,8 @@ def assert_kept(job_id, snap, task: str):
 def test_stopped_pretraining_keeps_its_model_and_curves(tmp_path):
     from transformers import BertForMaskedLM
 
-    from lab import sources, tokenization
+    from lab import sources
+    from lab.kinds import tokenizer as tokenization
 
     _, tokenizer = tokenization.train_tokenizer(TokenizerConfig(vocab_size=120), CORPUS)
     tokenizer.save_pretrained(str(tmp_path / "tok"))
@@ -99,7 +101,7 @@ def test_stopped_sft_and_dpo_keep_the_model_so_far_and_skip_the_after_answers(ti
     assert len(result["loss"]) == result["steps"] and all(r["after"] == "" for r in result["answers"])
     phases = [e["phase"] for e in snap["events"] if e["type"] == "answers"]
     assert phases == ["before", "stopped"]
-    assert (sources.run_folder(job_id) / "adapter" / "adapter_config.json").exists()
+    assert (run_folder(job_id) / "adapter" / "adapter_config.json").exists()
     model = AutoModelForCausalLM.from_pretrained(sources.resolve_model(f"run:{job_id}", viewer="owner-a"))
     assert model.config.hidden_size == 16
     from lab.ui.sft_tab import answers_html
@@ -108,7 +110,7 @@ def test_stopped_sft_and_dpo_keep_the_model_so_far_and_skip_the_after_answers(ti
 
 
 def test_a_stopped_tokenizer_run_says_it_keeps_nothing(tmp_path):
-    from lab import tokenization
+    from lab.kinds import tokenizer as tokenization
 
     (tmp_path / "corpus.txt").write_text("\n".join(f"{w} {i} {i * 7}" for i, w in
                                                   zip(range(60_000), CORPUS * 150)))

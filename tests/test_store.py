@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from lab.jobs import Runner
+from lab.serve.runner import Runner
 from lab.store import Store
 
 

@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-from lab import code_views, concepts
+from lab.teach import code_views, concepts
 from lab.config import FINETUNE_METHODS
 
 
@@ -32,11 +32,11 @@ def test_tab_code_is_the_source_that_runs(tab):
 
 def test_a_missing_piece_raises():
     with pytest.raises(KeyError, match="has no nothing_here"):
-        code_views.source_of("methods/lora.py", ["nothing_here"])
+        code_views.source_of("kinds/finetune/methods/lora.py", ["nothing_here"])
 
 
 def test_families_name_every_method_as_its_module_does():
-    from lab import methods
+    from lab.kinds.finetune import methods
 
     listed = [name for _, name in concepts.method_choices()]
     assert sorted(listed) == sorted(FINETUNE_METHODS)

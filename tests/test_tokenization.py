@@ -9,9 +9,9 @@ import pytest
 
 from lab.errors import LabError
 
-from lab import tokenization
+from lab.kinds import tokenizer as tokenization
 from lab.config import TokenizerConfig
-from lab.errors import Cancelled, LabError
+from lab.errors import Cancelled
 
 WORDS = ["driverless", "autopilot", "lidar", "robotaxi", "selfdriving"]
 CORPUS = [f"my {w} {v} is {a} today" for w in WORDS for v in ("car", "van", "bus", "truck")
@@ -20,7 +20,7 @@ CORPUS = [f"my {w} {v} is {a} today" for w in WORDS for v in ("car", "van", "bus
 
 def run_job(kind, cfg):
     from lab.store import Store
-    from lab.tasks import build_runner
+    from lab.serve.runner import build_runner
 
     runner = build_runner(Store())
     job_id = runner.submit("test", kind, cfg, allow_local=True)  # local files, as the CLI
@@ -77,7 +77,7 @@ def test_job_saves_a_run_with_a_zip_from_an_upload(tmp_path):
 ])
 def test_bad_settings_are_refused_before_queueing(change, sentence):
     from lab.store import Store
-    from lab.tasks import build_runner
+    from lab.serve.runner import build_runner
 
     runner = build_runner(Store())
     with pytest.raises(LabError, match=sentence):

@@ -7,8 +7,8 @@ import threading
 
 import gradio as gr
 
-from lab.jobs import Runner
-from lab.plots import bar_figure, curve_figure
+from lab.serve.runner import Runner
+from lab.teach.figures import bar_figure, curve_figure
 from lab.ui.common import Views, page_update
 from tests.test_jobs import wait_for
 

@@ -6,70 +6,27 @@ instructor pinned, else this browser's last one; never a stranger's by default) 
 outputs from the job's events through the tab's own `render` function, once per new event for all
 pages together (`Views`; docs/watching.md explains the whole path).
 
-The owner component holds a signed token (lab.owners); every handler turns it into the owner id
+The owner component holds a signed token (lab/serve/owners.py); every handler turns it into the owner id
 with `owner_of`, so a forged or stale token owns nothing.
 """
 from __future__ import annotations
 
 import collections
-import html
 import itertools
 import threading
 from typing import Callable
 
 import gradio as gr
 
-from lab import owners
 from lab.errors import LabError
-from lab.jobs import ACTIVE
+from lab.serve.job import ACTIVE
 from lab.ui.i18n import LANG_JS, PAGE_LANG, lang_box, language, localise, tr, translated, with_lang
+from lab.ui.owner import owner_of
 
-MINT = owners.OwnerMint()
 # The page's watch state (the run named by ?run=ID), made by app.py before the tabs are built.
 PAGE: dict = {"watch": None}
 
 POLL_SECONDS = 0.5
-CHIP_COLORS = ["#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa"]
-
-
-def ensure_owner(token: str, request: gr.Request | None = None) -> str:
-    """The browser's signed token: kept when it verifies, else a fresh one (a few hundred per address
-    per window at most, see lab.limits), kept in the browser's local storage (gr.BrowserState)."""
-    address = getattr(getattr(request, "client", None), "host", "") or ""
-    return MINT.token_for(token, address)
-
-
-def owner_of(token) -> str:
-    """The verified owner id of a token, or "" (which owns nothing and may submit nothing)."""
-    return owners.verify(token) or ""
-
-
-def message_html(text: str, kind: str = "error") -> str:
-    """One sentence in a coloured box: what went wrong and what to change."""
-    return f'<div class="lab-msg lab-msg-{kind}" role="alert">{html.escape(translated(text))}</div>'
-
-
-def chips_html(tokens: list, colors: list[str] | None = None, title: str = "") -> str:
-    """Tokens as coloured chips; `tokens` are strings or [token, id] pairs (the id shows under it)."""
-    out = [f'<div class="lab-chips-title">{html.escape(title)}</div>' if title else "", '<div class="lab-chips">']
-    for i, token in enumerate(tokens):
-        text, token_id = (token if isinstance(token, (list, tuple)) else (token, None))
-        color = colors[i] if colors else CHIP_COLORS[i % len(CHIP_COLORS)]
-        sub = f"<sub>{token_id}</sub>" if token_id is not None else ""
-        out.append(f'<span class="lab-chip" style="background:{color}">{html.escape(str(text))}{sub}</span>')
-    out.append("</div>")
-    return "".join(out)
-
-
-def bars_html(items: list[tuple[str, float]], title: str = "") -> str:
-    """Label bars (scores in 0..1), largest first."""
-    rows = [f'<div class="lab-bars-title">{html.escape(title)}</div>' if title else ""]
-    for label, score in items:
-        pct = max(0.0, min(1.0, float(score))) * 100
-        rows.append(f'<div class="lab-bar"><span class="lab-bar-label">{html.escape(str(label))}</span>'
-                    f'<span class="lab-bar-track"><span class="lab-bar-fill" style="width:{pct:.1f}%"></span></span>'
-                    f'<span class="lab-bar-value">{pct:.1f}%</span></div>')
-    return "".join(rows)
 
 
 def pinned_run(runner, kind: str) -> str | None:

@@ -3,7 +3,7 @@ to the Hugging Face Hub.
 
 Both act on the run id that the runs tab's `pick` put in `selected`, and read the run again through
 `visible_run`, so a run that is neither this browser's nor shared is never exported. The token box is a
-password field whose value goes straight to `lab.hub_push.push` and back to empty: no job, no store.
+password field whose value goes straight to `lab.export.hub.push` and back to empty: no job, no store.
 `tab_export` puts the same export beside each training tab's status line, for the run the tab follows.
 """
 from __future__ import annotations
@@ -14,8 +14,9 @@ from lab import sources
 from lab.errors import LabError
 from lab.resources import data_dir
 from lab.store import get_store
-from lab.ui.common import message_html, owner_of
+from lab.ui.html import message_html
 from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
+from lab.ui.owner import owner_of
 
 
 def visible_run(store, run_id: str | None, token: str) -> dict:
@@ -29,7 +30,7 @@ def visible_run(store, run_id: str | None, token: str) -> dict:
 
 
 def export_zip(store, run_id: str | None, owner: str) -> str:
-    from lab.report import build_report
+    from lab.export.report import build_report
 
     run = visible_run(store, run_id, owner)
     return build_report(run, data_dir() / "downloads" / f"report-{run['id']}.zip")["zip"]
@@ -58,7 +59,7 @@ def build(store, owner, selected) -> dict:
             return None, message_html(str(exc))
 
     def do_push(owner_id, run_id, repo_id, method_name, token_text):
-        from lab.hub_push import push
+        from lab.export.hub import push
 
         try:
             url = push(visible_run(store, run_id, owner_id), repo_id, token_text, method=method_name or None)

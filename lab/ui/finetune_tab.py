@@ -11,14 +11,26 @@ from dataclasses import fields
 
 import gradio as gr
 
-from lab import code_views, concepts, limits, pipelines
+from lab import limits
 from lab.config import FinetuneConfig, help_text
 from lab.errors import LabError
-from lab.plots import (bar_figure, curve_figure, empty_figure, grouped_bar_figure, nf4_figure, parameter_map_figure,
-                       spectrum_figure, stacked_bar_figure)
-from lab.teaching_plots import rank_figure
-from lab.ui.common import bars_html, job_panel, message_html, owner_of, submit
+from lab.kinds import pipeline as pipelines
+from lab.teach import code_views, concepts
+from lab.teach.figures import (
+    bar_figure,
+    curve_figure,
+    empty_figure,
+    grouped_bar_figure,
+    nf4_figure,
+    parameter_map_figure,
+    rank_figure,
+    spectrum_figure,
+    stacked_bar_figure,
+)
+from lab.ui.common import job_panel, submit
+from lab.ui.html import bars_html, message_html
 from lab.ui.i18n import LANG_JS, lang_box, localise, on_load, tr, with_lang
+from lab.ui.owner import owner_of
 
 DEFAULTS = FinetuneConfig()
 TABLE_COLUMNS = ["method", "trainable", "all params", "trainable %", "predicted MB", "measured peak MB",
@@ -33,6 +45,13 @@ def base_choices(viewer: str = "") -> list[tuple[str, str]]:
 
 def method_choices() -> list[tuple[str, str]]:
     return concepts.method_choices()
+
+# one title per chart, the same whether it waits for results or shows them
+ACCURACY_TITLE = "Eval accuracy"
+PERCENT_TITLE = "Trainable parameters (%)"
+MEMORY_TITLE = "Memory: predicted ledger vs measured peak (MB)"
+BYTES_TITLE = "Bytes to save (MB, log scale)"
+CHART_TITLES = (ACCURACY_TITLE, PERCENT_TITLE, MEMORY_TITLE, BYTES_TITLE)
 
 
 def pending(title: str):
@@ -52,7 +71,7 @@ def table_rows(results: dict[str, dict]) -> list[list]:
     rows = []
     for name, r in results.items():
         rows.append([name, f"{r['trainable_params']:,}", f"{r['total_params']:,}", round(r["percent"], 3),
-                     round(r["predicted_memory_bytes"]["total"] / MB, 1), round(r["measured_peak_bytes"] / MB, 1),
+                     round(r["predicted_memory_bytes"]["total"] / MB, 1), round(r["peak_memory_bytes"] / MB, 1),
                      round(r["seconds_per_step"] or 0, 3), r["wall_seconds"], round(r["accuracy"], 3),
                      round(r["f1"], 3), round(r["saved_bytes"] / MB, 3),
                      tr("plain model") if r["exported"] else tr("adapter only: ") + tr(r["export_note"])])
@@ -80,23 +99,22 @@ def now_html(events: list[dict], snap: dict) -> str:
 def render(events: list[dict], snap: dict) -> list:
     results = results_of(events)
     names = list(results)
-    figures = [pending(t) for t in ("Eval accuracy", "Trainable parameters (%)",
-                                    "Memory: predicted ledger vs measured peak (MB)", "Bytes to save (MB, log scale)")]
+    figures = [pending(t) for t in CHART_TITLES]
     if results:
-        figures[0] = bar_figure(names, [results[n]["accuracy"] for n in names], tr("Eval accuracy"))
-        figures[1] = bar_figure(names, [results[n]["percent"] for n in names], tr("Trainable parameters (%)"), " %",
+        figures[0] = bar_figure(names, [results[n]["accuracy"] for n in names], tr(ACCURACY_TITLE))
+        figures[1] = bar_figure(names, [results[n]["percent"] for n in names], tr(PERCENT_TITLE), " %",
                                 log_x=True)
         # what the ledger says is live at the predicted peak (activations and gradients never peak together)
         parts = {tr(p): [results[n]["predicted_memory_bytes"].get("at_peak", results[n]["predicted_memory_bytes"])
                          .get(p, 0) / MB for n in names]
                  for p in ("weights", "gradients", "optimizer", "activations", "workspace")}
-        peaks = [results[n]["measured_peak_bytes"] / MB for n in names]
-        figures[2] = stacked_bar_figure(names, parts, tr("Memory: predicted ledger vs measured peak"), "MB",
+        peaks = [results[n]["peak_memory_bytes"] / MB for n in names]
+        figures[2] = stacked_bar_figure(names, parts, tr(MEMORY_TITLE), "MB",
                                         extra=(tr("measured peak"), peaks))
         figures[3] = grouped_bar_figure(names, {tr("whole model"): [results[n]["full_model_bytes"] / MB for n in names],
                                                 tr("what must be saved"): [results[n]["saved_bytes"] / MB
                                                                            for n in names]},
-                                        tr("Bytes to save (MB)"), " MB")
+                                        tr(BYTES_TITLE), " MB")
         figures[3].update_yaxes(type="log")
     spectra = {}
     for name in ("lora", "lora_scratch", "qlora"):
@@ -159,13 +177,13 @@ def build(runner, owner) -> dict:
     table = gr.Dataframe(headers=TABLE_COLUMNS, label="Results per method", elem_id="finetune-results",
                          wrap=True, interactive=False)
     with gr.Row():
-        acc_plot = gr.Plot(pending("Eval accuracy"), elem_id="finetune-accuracy")
-        pct_plot = gr.Plot(pending("Trainable parameters (%)"), elem_id="finetune-percent")
+        acc_plot = gr.Plot(pending(ACCURACY_TITLE), elem_id="finetune-accuracy")
+        pct_plot = gr.Plot(pending(PERCENT_TITLE), elem_id="finetune-percent")
     with gr.Row():
-        mem_plot = gr.Plot(pending("Memory: predicted vs measured"), elem_id="finetune-memory")
-        bytes_plot = gr.Plot(pending("Bytes to save (MB)"), elem_id="finetune-bytes")
+        mem_plot = gr.Plot(pending(MEMORY_TITLE), elem_id="finetune-memory")
+        bytes_plot = gr.Plot(pending(BYTES_TITLE), elem_id="finetune-bytes")
     ranks = gr.Plot(rank_plot([]), elem_id="finetune-ranks")
-    with gr.Accordion("The code each ticked method runs (from lab/methods)", open=False, elem_id="finetune-code-box"):
+    with gr.Accordion("The code each ticked method runs (from lab/kinds/finetune/methods)", open=False, elem_id="finetune-code-box"):
         method_code = gr.Code(code_views.methods_code(DEFAULTS.method_list()), language="python", interactive=False,
                               elem_id="finetune-method-code")
     with gr.Accordion("Try it: one sentence through every trained model", open=True):
@@ -199,7 +217,7 @@ def build(runner, owner) -> dict:
 
     def use_textbook(state, ticked, upload):
         """The classic recipe's values, and an ETA from the last comparison's measured speed."""
-        from lab.finetune_data import load_rows
+        from lab.kinds.finetune.data import load_rows
 
         preset = concepts.TEXTBOOK["finetune"]
         try:
@@ -241,7 +259,7 @@ def build(runner, owner) -> dict:
              concurrency_limit=4, js=LANG_JS, api_name="compare")
 
     def try_models(state, text):
-        from lab.finetune_models import try_it
+        from lab.kinds.finetune.models import try_it
         if not state or state.get("status") not in ("done", "cancelled"):  # a stopped run keeps what finished
             return message_html(tr("Run a comparison to the end first; its trained models answer here."), "info")
         try:
@@ -255,7 +273,7 @@ def build(runner, owner) -> dict:
     try_go.click(with_lang(try_models), [panel["job_state"], try_text, lang], try_out, concurrency_limit=2, js=LANG_JS)
 
     def shapes(token, base_name, r, target_text):
-        from lab.explain import lora_shapes
+        from lab.teach.explain import lora_shapes
         try:
             s = lora_shapes(base_name or "minilm", target_text, int(r), viewer=owner_of(token))
         except LabError as exc:
@@ -273,7 +291,7 @@ def build(runner, owner) -> dict:
         trigger(with_lang(shapes), [owner, base, rank, targets, lang], lora_out, queue=False, js=LANG_JS)
 
     def nf4(token, base_name, weight_name, block_number):
-        from lab.explain import nf4_block, weight_names
+        from lab.teach.explain import nf4_block, weight_names
         try:
             viewer = owner_of(token)  # a stranger's private run reads like a missing one
             b = nf4_block(base_name or "minilm", weight_name or "", int(block_number or 0), viewer=viewer)
@@ -290,7 +308,7 @@ def build(runner, owner) -> dict:
                  js=LANG_JS, api_name="nf4_block")
 
     def parameter_map(token, base_name, methods_ticked, *values):
-        from lab.explain import parameter_map as build_map
+        from lab.teach.explain import parameter_map as build_map
         try:
             cfg = make_config(methods_ticked, base_name, None, 1, *values)
             return localise(parameter_map_figure(build_map(base_name or "minilm", cfg.method_list(), cfg,

@@ -173,7 +173,7 @@ def on_load(fn, outputs) -> None:
 def localise(value):
     """A plotly figure with its title, axis titles, notes and trace names in the page's language.
 
-    Figures are drawn in lab/plots.py in English (it knows nothing of pages); a string that is a key
+    Figures are drawn in lab/teach/figures.py in English (it knows nothing of pages); a string that is a key
     of the tables is swapped here, anything else (numbers, method ids) stays."""
     if not (hasattr(value, "layout") and hasattr(value, "data")):
         return value

@@ -10,12 +10,14 @@ import json
 
 import gradio as gr
 
-from lab import data, pipelines, resources
+from lab import data, resources
 from lab.config import PIPELINE_TASKS, PipelineConfig, help_text
 from lab.errors import LabError
-from lab.plots import empty_figure, timing_figure
-from lab.ui.common import bars_html, chips_html, message_html, owner_of
+from lab.kinds import pipeline as pipelines
+from lab.teach.figures import empty_figure, timing_figure
+from lab.ui.html import bars_html, chips_html, message_html
 from lab.ui.i18n import LANG_JS, lang_box, localise, tr, with_lang
+from lab.ui.owner import owner_of
 
 SECOND_BOX = {
     "sentence-similarity": ("Second sentence", "Driverless cars are a great idea."),

@@ -5,15 +5,18 @@ train loss and eval perplexity against the unigram line, and a fill-mask probe r
 """
 from __future__ import annotations
 
-
 import gradio as gr
 
-from lab import concepts, pretrain, tokenization
 from lab.config import PretrainConfig, help_text
 from lab.errors import LabError
-from lab.plots import empty_figure, mlm_loss_figure, perplexity_figure
-from lab.ui.common import bars_html, chips_html, job_panel, message_html, owner_of, submit
+from lab.kinds import tokenizer as tokenization
+from lab.kinds.pretrain import job as pretrain
+from lab.teach import concepts
+from lab.teach.figures import empty_figure, mlm_loss_figure, perplexity_figure
+from lab.ui.common import job_panel, submit
+from lab.ui.html import bars_html, chips_html, message_html
 from lab.ui.i18n import LANG_JS, lang_box, on_load, tr, with_lang
+from lab.ui.owner import owner_of
 
 KIND_COLORS = {"mask": "#fca5a5", "random": "#fdba74", "kept": "#86efac", "plain": "#f3f4f6"}
 LEGEND = ('<div class="lab-caption">{chosen} <b style="background:#fca5a5">&nbsp;[MASK] (80%)&nbsp;</b> '

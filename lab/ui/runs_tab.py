@@ -13,13 +13,15 @@ import json
 
 import gradio as gr
 
-from lab import owners, sources
+from lab import sources
 from lab.errors import LabError
-from lab.plots import empty_figure
+from lab.serve import owners
 from lab.store import get_store
+from lab.teach.figures import empty_figure
 from lab.ui import export_box
-from lab.ui.common import message_html, owner_of
+from lab.ui.html import message_html
 from lab.ui.i18n import LANG_JS, lang_box, localise, tr, with_lang
+from lab.ui.owner import owner_of
 
 COLUMNS = ["run", "tab", "status", "started", "seconds", "yours", "shared"]
 TAB_OF_KIND = {"tokenizer": "tokenizer", "pretrain": "pretrain", "finetune": "finetune", "sft": "sft", "dpo": "sft"}
@@ -54,8 +56,9 @@ def shown_settings(run: dict) -> dict:
 
 
 def curves_figure(run: dict):
-    from lab.plots import PALETTE, LAYOUT
     import plotly.graph_objects as go
+
+    from lab.teach.figures import LAYOUT, PALETTE
 
     series = {k: v for k, v in run["curves"].items() if k.endswith("/loss") or "perplexity" in k
               or "margin" in k or k.endswith("eval_loss")}

@@ -10,10 +10,12 @@ import html
 
 import gradio as gr
 
-from lab import concepts, limits
+from lab import limits
 from lab.config import SFT_METHODS, DPORunConfig, SFTRunConfig, help_text
-from lab.plots import curve_figure, empty_figure
-from lab.ui.common import chips_html, job_panel, message_html, submit
+from lab.teach import concepts
+from lab.teach.figures import curve_figure, empty_figure
+from lab.ui.common import job_panel, submit
+from lab.ui.html import chips_html, message_html
 from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
 
 LOSS_COLOR, MASKED_COLOR = "#86efac", "#e5e7eb"

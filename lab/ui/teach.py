@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from lab import code_views, concepts
+from lab.teach import code_views, concepts
 from lab.ui.i18n import LANG_JS, _, lang_box, t
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]

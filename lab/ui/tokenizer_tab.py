@@ -5,11 +5,13 @@ import html
 
 import gradio as gr
 
-from lab import tokenization
 from lab.config import TokenizerConfig, help_text
 from lab.errors import LabError
-from lab.ui.common import chips_html, job_panel, message_html, owner_of, submit
+from lab.kinds import tokenizer as tokenization
+from lab.ui.common import job_panel, submit
+from lab.ui.html import chips_html, message_html
 from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
+from lab.ui.owner import owner_of
 
 CORPORA = ["Built-in tweets", "Upload a file", "Hub dataset"]
 BASES = [("MiniLM: WordPiece, BERT uncased (30,522 tokens)", "minilm"),

@@ -27,7 +27,7 @@ def api(app_url, app_data):
 @pytest.fixture()
 def served(app_data, monkeypatch):
     """A valid token of the served app (signed with its key), a stranger's private run, and a row counter."""
-    from lab import owners
+    from lab.serve import owners
     from lab.store import Store
 
     monkeypatch.setenv("LAB_DATA_DIR", str(app_data))  # the app's key file: the token verifies there

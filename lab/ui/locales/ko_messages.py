@@ -31,10 +31,7 @@ MESSAGES = {
     "Eval accuracy": "평가 정확도",
     "Trainable parameters (%)": "학습 가능한 파라미터 (%)",
     "Memory: predicted ledger vs measured peak (MB)": "메모리: 예측 장부 대 측정한 최고치 (MB)",
-    "Memory: predicted ledger vs measured peak": "메모리: 예측 장부 대 측정한 최고치",
-    "Memory: predicted vs measured": "메모리: 예측 대 측정",
     "Bytes to save (MB, log scale)": "저장할 바이트 (MB, 로그 눈금)",
-    "Bytes to save (MB)": "저장할 바이트 (MB)",
     "weights": "가중치", "gradients": "그래디언트", "optimizer": "옵티마이저 상태", "activations": "활성값",
     "measured peak": "측정한 최고치", "whole model": "모델 전체", "what must be saved": "저장해야 하는 것",
     "Training loss vs step": "스텝별 학습 손실", "Training loss vs seconds": "시간(초)별 학습 손실",
@@ -46,7 +43,7 @@ MESSAGES = {
     "predicted MB": "예측 MB", "measured peak MB": "측정 최고 MB", "s / step": "초 / 스텝", "wall s": "총 초",
     "accuracy": "정확도", "F1": "F1", "saved MB": "저장 MB", "exported": "내보내기",
     "Use textbook settings": "교과서 설정 쓰기",
-    "The code each ticked method runs (from lab/methods)": "선택한 방법마다 실행되는 코드 (lab/methods에서)",
+    "The code each ticked method runs (from lab/kinds/finetune/methods)": "선택한 방법마다 실행되는 코드 (lab/kinds/finetune/methods에서)",
     "Textbook settings set: {epochs} epochs of {rows:,} examples at batch {batch} = {steps} steps per method, "
     "up to 512 tokens, LoRA dropout 0.1, adapter width 64; each method keeps its own learning rate. ":
         "교과서 설정 적용: 예제 {rows:,}개를 배치 {batch}로 {epochs} 에폭 = 방법당 {steps} 스텝, 최대 512 토큰, "
@@ -103,7 +100,7 @@ MESSAGES = {
         "기존 어휘에 없는 새 토큰 중 가장 많이 쓰인 것 (검증 텍스트에서 센 횟수)",
     "Texts fed to train_new_from_iterator: {done:,} / {total:,}": "train_new_from_iterator에 넣은 텍스트: {done:,} / {total:,}",
     "Train a tokenizer first; then edit the sentence to compare.": "먼저 토크나이저를 학습하세요. 그런 다음 문장을 고쳐 비교합니다.",
-    # figures drawn in lab/plots.py, translated by i18n.localise
+    # figures drawn in lab/teach/figures.py, translated by i18n.localise
     "Nothing to show yet.": "아직 보여 줄 것이 없습니다.",
     "The curve appears with the first logged step.": "첫 스텝이 기록되면 곡선이 나타납니다.",
     "loss": "손실", "seconds": "초", "eval loss": "평가 손실", "train loss": "학습 손실",

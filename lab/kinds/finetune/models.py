@@ -1,0 +1,133 @@
+"""Saving what each method trained as a run, loading it back, and "Try it" across every trained model.
+
+Every method saves the parameters it trained (`trainable.safetensors`: the whole model for full
+fine-tuning, only the adapter for LoRA). Methods that fold into a plain classifier (full, head,
+selective, LoRA merged) also save a loadable HF folder at run_folder(<job>)/<method>/model, which the
+pipeline tab lists. Adapter, QLoRA and prompt tuning cannot: they are rebuilt on the base to be used.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from lab.config import FinetuneConfig
+from lab.errors import LabError
+from lab.kinds.finetune import methods as registry
+from lab.kinds.finetune.data import Plan
+from lab.metrics import count_parameters
+from lab.store import run_folder
+
+CACHE_SIZE = 8
+_cache: OrderedDict = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def method_dir(job_id: str, name: str) -> Path:
+    return run_folder(job_id, create=True) / name
+
+
+def trainable_state(model) -> dict:
+    return {k: p.detach().contiguous().clone() for k, p in model.named_parameters() if p.requires_grad}
+
+
+def save_method(name: str, model, tokenizer, job_id: str, base_total: int, save: bool = True) -> dict:
+    """Write the trained parameters (and a plain model where the method allows); report their bytes."""
+    from safetensors.torch import save_file
+
+    state = trainable_state(model)
+    adapter_bytes = sum(t.numel() * t.element_size() for t in state.values())
+    method = registry.get(name)
+    out = {"saved_bytes": adapter_bytes, "full_model_bytes": 4 * base_total,
+           "exported": method.EXPORT is not None,
+           "export_note": "plain classifier folder" if method.EXPORT == "plain"
+           else "LoRA merged into the weights: W + (alpha/r) B A" if method.EXPORT == "merged"
+           else method.NO_EXPORT_REASON}
+    if not save:
+        out["exported"] = False
+        return out
+    folder = method_dir(job_id, name)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file(state, str(folder / "trainable.safetensors"))
+    out["saved_bytes"] = (folder / "trainable.safetensors").stat().st_size
+    plain = registry.export(name, model)
+    if plain is not None:
+        plain.save_pretrained(str(folder / "model"))
+        tokenizer.save_pretrained(str(folder / "model"))
+        out["full_model_bytes"] = sum(f.stat().st_size for f in (folder / "model").glob("*.safetensors"))
+    out["path"] = str(folder)
+    return out
+
+
+def load_trained(job_id: str, name: str, result: dict):
+    """(model, tokenizer) of one trained method, from its plain folder or rebuilt on the base."""
+    from safetensors.torch import load_file
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    key = (job_id, name)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    folder = method_dir(job_id, name)
+    if (folder / "model" / "config.json").exists():
+        model = AutoModelForSequenceClassification.from_pretrained(str(folder / "model"))
+        tokenizer = AutoTokenizer.from_pretrained(str(folder / "model"))
+    elif (folder / "trainable.safetensors").exists():
+        cfg = FinetuneConfig(**result["settings"])
+        plan = Plan(result["base_path"], [], [], result["labels"], [name])
+        model, _ = load_base(name, plan, cfg)
+        missing = set(load_file(str(folder / "trainable.safetensors"))) - {k for k, _ in model.named_parameters()}
+        if missing:
+            raise LabError(f"The saved {name} weights do not fit its base any more; train it again.")
+        model.load_state_dict(load_file(str(folder / "trainable.safetensors")), strict=False)
+        tokenizer = AutoTokenizer.from_pretrained(result["base_path"])
+    else:
+        raise LabError(f"The {name} model of this run was not saved; tick 'save models' and train again.")
+    model.eval()
+    with _cache_lock:
+        _cache[key] = (model, tokenizer)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return model, tokenizer
+
+
+def try_it(job_id: str, text: str, result: dict | None = None) -> list[dict]:
+    """One input through every trained model of a run: [{"method", "label", "answer", "scores"}]."""
+    import torch
+
+    text = (text or "").strip()
+    if not text:
+        raise LabError("Type a sentence to try the trained models on.")
+    if len(text) > 2000:
+        raise LabError("Keep the sentence under 2,000 characters.")
+    if result is None:
+        from lab.store import Store
+        run = Store().get_run(job_id)
+        if run is None or not run.get("result"):
+            raise LabError("Run a comparison first; its trained models answer here.")
+        result = run["result"]
+    answers = []
+    for name in result["order"]:
+        model, tokenizer = load_trained(job_id, name, result)
+        batch = tokenizer([text], truncation=True, max_length=result["settings"]["max_length"], return_tensors="pt")
+        with torch.no_grad():
+            probs = model(**batch).logits.softmax(-1)[0].tolist()  # (num_labels,)
+        labels = result["labels"]
+        best = max(range(len(probs)), key=probs.__getitem__)
+        answers.append({"method": name, "label": result["methods"][name]["label"], "answer": labels[best],
+                        "scores": [[labels[i], p] for i, p in enumerate(probs)]})
+    return answers
+
+
+def load_base(name: str, plan: Plan, cfg: FinetuneConfig):
+    """The base as a fresh classifier for one method (4-bit for QLoRA), prepared by the method."""
+    from transformers import AutoModelForSequenceClassification, set_seed
+
+    set_seed(cfg.seed)  # the new head and adapters start the same for a given seed
+    labels = plan.labels
+    model = AutoModelForSequenceClassification.from_pretrained(
+        plan.base_path, num_labels=len(labels), id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)}, **registry.load_kwargs(name, cfg))
+    base_total = count_parameters(model)["total"]
+    return registry.prepare(name, model, cfg), base_total
