@@ -181,21 +181,99 @@ def test_skipped_outputs_reach_the_page_as_gradio_sends_them_without_rebuilding_
                     plain.config_values[block._id]["props"].get("value")
 
 
-def test_the_served_app_installs_the_gradio_patches():
-    import contextlib
-    import importlib.util
-    import sys
+class Recorder:
+    """What a served call costs gradio: components rebuilt, `import matplotlib` attempts, the queue's idle sleeps."""
 
+    def __init__(self, monkeypatch):
+        import asyncio
+        import sys
+
+        import gradio.queueing
+        from gradio.state_holder import SessionState
+
+        self.rebuilt, self.matplotlib, self.sleeps = [], [], []
+        original_update = SessionState._update_config
+        monkeypatch.setattr(SessionState, "_update_config",
+                            lambda state, key: (self.rebuilt.append(key), original_update(state, key))[1])
+        recorder = self
+
+        class MatplotlibFinder:  # sees every `import matplotlib` that reaches sys.meta_path
+            @staticmethod
+            def find_spec(name, path=None, target=None):
+                if name == "matplotlib":
+                    recorder.matplotlib.append(name)
+                return None
+
+        monkeypatch.setattr(sys, "meta_path", [MatplotlibFinder, *sys.meta_path])
+
+        class Asyncio:  # the queue loop's `asyncio`, with its sleeps written down
+            def __getattr__(self, name):
+                return getattr(asyncio, name)
+
+            @staticmethod
+            def sleep(seconds, *args, **kwargs):
+                recorder.sleeps.append(seconds)
+                return asyncio.sleep(seconds, *args, **kwargs)
+
+        monkeypatch.setattr(gradio.queueing, "asyncio", Asyncio())
+
+    def clear(self):
+        self.rebuilt.clear(), self.matplotlib.clear(), self.sleeps.clear()
+
+
+def serve_and_tick(recorder, demo):
+    """Launch `demo` here, idle a moment, call its tick as a browser's timer does; return its outputs."""
+    import time
+
+    from gradio_client import Client
+
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
+    try:
+        time.sleep(0.4)  # the queue loop idles
+        client = Client(demo.local_url, verbose=False)
+        recorder.clear()
+        time.sleep(0.3)
+        idle = list(recorder.sleeps)
+        recorder.clear()
+        out = client.predict(api_name="/tick")
+        return out, idle
+    finally:
+        demo.close()
+
+
+def tick_app():
+    with gr.Blocks() as demo:
+        state, status, loss, accuracy = gr.State(None), gr.Markdown("x"), gr.Plot(), gr.Plot()
+        gr.Button().click(lambda: [gr.skip()] * 4, None, [state, status, loss, accuracy], api_name="tick",
+                          queue=False)
+    return demo
+
+
+def test_the_served_app_costs_gradio_nothing_for_skips_matplotlib_or_idling(monkeypatch):
+    """Through gradio's own request path: unpatched it rebuilds each skipped output, looks for
+    matplotlib and idles in 1 ms sleeps; patched as app.queued does, none of it. If gradio renames
+    what a patch replaces, the patched half fails here instead of the patch silently doing nothing."""
     import gradio.utils
     from gradio.blocks import Blocks
 
     import app
     from lab.ui import gradio_patches
 
-    demo = app.queued(gr.Blocks())
-    assert Blocks.postprocess_data is gradio_patches._postprocess_data
-    assert demo._queue.sleep_when_free == gradio_patches.QUEUE_IDLE_SLEEP_S
-    if importlib.util.find_spec("matplotlib") is None:  # the lab does not install it
-        with gradio.utils.MatplotlibBackendMananger():  # the per-call switch no longer imports anything
-            assert "matplotlib" not in sys.modules
-        assert gradio.utils.MatplotlibBackendMananger is contextlib.nullcontext
+    recorder = Recorder(monkeypatch)
+    monkeypatch.setattr(Blocks, "postprocess_data", gradio_patches._original_postprocess)
+    monkeypatch.setattr(gradio.utils, "MatplotlibBackendMananger", gradio_patches.GRADIO_MATPLOTLIB_MANAGER)
+    plain = tick_app().queue()
+    _, idle = serve_and_tick(recorder, plain)
+    assert len(recorder.rebuilt) == 3  # gradio's own path: one rebuild per skipped output but the State
+    assert recorder.matplotlib  # and a search for matplotlib around the call
+    assert idle and min(idle) <= 0.001  # and the queue polls every millisecond when it has nothing to do
+
+    patched = app.queued(tick_app())
+    _, idle = serve_and_tick(recorder, patched)
+    assert recorder.rebuilt == [] and recorder.matplotlib == []
+    assert idle and set(idle) == {gradio_patches.QUEUE_IDLE_SLEEP_S}

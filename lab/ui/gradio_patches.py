@@ -45,6 +45,7 @@ def is_bare_skip(value) -> bool:
 
 
 _original_postprocess = Blocks.postprocess_data
+GRADIO_MATPLOTLIB_MANAGER = gradio.utils.MatplotlibBackendMananger  # what no_matplotlib_probe replaces
 
 
 async def _postprocess_data(self, block_fn, predictions, state):
