@@ -49,7 +49,14 @@ def test_every_method_runs_saves_and_answers(tmp_path):
         assert [s for s, _ in r["loss"]] == [1, 2, 3]
         assert {"weights", "gradients", "optimizer", "activations"} <= set(r["predicted_memory_bytes"])
         assert r["exported"] == (name in EXPORTABLE)
-        assert r["train_seconds"] < r["wall_seconds"] and r["load_seconds"] >= 0  # loading is not training
+        # the method's own events bracket its loading (from "Training name…" to its "method" event) and its
+        # training (to its "result" event): neither figure may be longer than its bracket
+        said = next(e["t"] for e in snap["events"] if e["type"] == "log" and e["message"] == f"Training {name}…")
+        loaded = next(e["t"] for e in snap["events"] if e["type"] == "method" and e["method"] == name)
+        finished = next(e["t"] for e in snap["events"] if e["type"] == "result" and e["method"] == name)
+        assert 0 < r["load_seconds"] <= loaded - said + 0.01
+        assert 0 < r["train_seconds"] <= finished - loaded + 0.01
+        assert r["load_seconds"] + r["train_seconds"] <= r["wall_seconds"] + 0.02
     # the reported accuracy is the saved model's on the held-out rows, recomputed here
     from lab.kinds.finetune.data import make_plan
     plan = make_plan(cfg)

@@ -37,7 +37,8 @@ def test_new_vocabulary_learns_the_corpus_words():
     assert "robotaxi" not in old.get_vocab() and "robotaxi" in new.get_vocab()
     assert tokenization.tokens_per_text(new, CORPUS) < tokenization.tokens_per_text(old, CORPUS)
     stats = tokenization.new_vocabulary_stats(old, new, CORPUS)
-    assert 0 < stats["overlap"] < 1
+    shared = set(new.get_vocab()) & set(old.get_vocab())  # the new vocabulary's share that the old one has
+    assert stats["overlap"] == round(len(shared) / len(new.get_vocab()), 4) and 0 < stats["overlap"] < 1
     assert "robotaxi" in [token for token, _ in stats["new_tokens"]]
 
 
