@@ -160,12 +160,24 @@ class Store:
         return [self._row(r) for r in rows]
 
     def set_shared(self, run_id: str, shared: bool) -> None:
+        self._shared_ids = None
         with self._lock, self._connect() as db:
             db.execute("UPDATE runs SET shared=? WHERE id=?", (int(bool(shared)), run_id))
 
+    def shared_ids(self) -> frozenset[str]:
+        """The runs shared with the class now. Every watching page's tick asks this (unsharing stops
+        pages that watch through a link), so it is kept for PINS_FRESH_S; a change made here shows at once."""
+        cached = getattr(self, "_shared_ids", None)
+        if cached is not None and time.monotonic() - cached[0] < PINS_FRESH_S:
+            return cached[1]
+        with self._connect() as db:
+            ids = frozenset(r["id"] for r in db.execute("SELECT id FROM runs WHERE shared=1"))
+        self._shared_ids = (time.monotonic(), ids)
+        return ids
+
     def pin(self, kind: str, run_id: str | None) -> None:
         """The run the whole class watches on a tab (None unpins); a pinned run is shared too."""
-        self._pins = None
+        self._pins = self._shared_ids = None
         with self._lock, self._connect() as db:
             db.execute("DELETE FROM pins WHERE kind=?", (kind,))
             if run_id:
@@ -188,7 +200,7 @@ class Store:
         with self._lock, self._connect() as db:
             db.execute("DELETE FROM points WHERE run_id=?", (run_id,))
             db.execute("DELETE FROM pins WHERE run_id=?", (run_id,))
-            self._pins = None
+            self._pins = self._shared_ids = None
             db.execute("DELETE FROM runs WHERE id=?", (run_id,))
         shutil.rmtree(run_folder(run_id), ignore_errors=True)
         (self.root / "downloads" / f"{run_id}.zip").unlink(missing_ok=True)

@@ -46,6 +46,7 @@ RUNS = {
     "Export the run once it has ended.": "실행이 끝난 뒤에 내보내세요.",
     # status lines and the job panel
     " (shared with the class)": " (반에 공유된 실행)",
+    "This run is no longer shared with the class.": "이 실행은 이제 반에 공유되어 있지 않습니다.",
     "**Stopped**{whose}: {why}": "**멈춤**{whose}: {why}",
     "what finished before is kept.": "그 전에 끝난 것은 남습니다.",
     "Only the person who started this job (or the instructor) can stop it.":
