@@ -67,8 +67,8 @@ def status_text(snap: dict, owner: str) -> str:
                       max_steps=step.get("max_steps", "?"), per_step=step.get("seconds_per_step", 0),
                       eta=step.get("eta", 0))
         last_log = next((e for e in reversed(snap.get("all_events", [])) if e.get("type") == "log"), None)
-        return tr("**Running**{whose}: {what}.", whose=whose,
-                  what=tr(last_log["message"]) if last_log else tr("starting"))
+        what = translated(last_log["message"]) if last_log else tr("starting")  # f-strings too (ko_logs)
+        return tr("**Running**{whose}: {what}", whose=whose, what=what.rstrip(".…") + "…")
     took = (snap["finished"] or 0) - (snap["started"] or snap["created"])
     if status == "done":
         return tr("**Done** in {took:.1f} s{whose}.", took=took, whose=whose) + (

@@ -9,7 +9,7 @@ values. A message made of several sentences (a stop reason and its note) is tran
 sentence when no template matches it whole.
 
 `english_templates()` finds every such sentence in lab/ with `ast` (LabError(...) and Cancelled(...)
-arguments, notices); tests/test_i18n.py holds the Korean table to it, so a new sentence without
+arguments, notices, the log lines a job emits with `ctx.log`); tests/test_i18n.py holds the Korean table to it, so a new sentence without
 Korean fails the test.
 """
 from __future__ import annotations
@@ -61,6 +61,15 @@ def _is_notice(node) -> bool:
         and isinstance(node.func.value, ast.Name) and node.func.value.id == "notices"
 
 
+def _is_log(node) -> bool:
+    """`ctx.log(x)` in a job, or `log(x)` where a job handed its log function on: the status line
+    of a running job shows the last one."""
+    func = getattr(node, "func", None)
+    return isinstance(node, ast.Call) and (
+        (isinstance(func, ast.Attribute) and func.attr == "log" and isinstance(func.value, ast.Name)
+         and func.value.id == "ctx") or (isinstance(func, ast.Name) and func.id == "log"))
+
+
 def english_templates() -> dict[str, str]:
     """{English template: 'file:line'} for every sentence lab/ can put on a page."""
     found: dict[str, str] = {}
@@ -72,7 +81,7 @@ def english_templates() -> dict[str, str]:
             args = []
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) in MESSAGE_CALLS:
                 args = node.args[:1]
-            elif _is_notice(node):
+            elif _is_notice(node) or _is_log(node):
                 args = node.args[:1]
             elif isinstance(node, ast.FunctionDef) and ("notice" in node.name or node.name == "clamp_length"):
                 args = [n.value.elts[0] for n in ast.walk(node)

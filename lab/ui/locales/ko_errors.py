@@ -5,6 +5,8 @@ the f-string puts in, in order); a Korean value may move them. tests/test_i18n.p
 lab/ can make that is missing here.
 """
 
+from lab.ui.locales.ko_logs import LOGS
+
 ERRORS = {
     'The model reads at most {0} tokens, so max length was lowered to {1}.':
         '모델은 최대 {0} 토큰까지 읽으므로 max length를 {1}(으)로 낮췄습니다.',
@@ -349,3 +351,4 @@ ERRORS = {
     'Lower the steps or the batch size to fit.':
         '맞추려면 스텝이나 배치 크기를 낮추세요.',
 }
+ERRORS.update(LOGS)  # a job's log lines are matched the same way (lab/ui/locales/ko_logs.py)
