@@ -82,6 +82,19 @@ def test_a_job_reads_a_page_id_as_an_id(hub_up, data_dir):
     assert absolute("minilm") == "minilm"
 
 
+def test_an_export_names_a_page_id_and_copies_no_folder_or_file_of_that_name(hub_up, data_dir):
+    """A run's export copies its uploads and its models; a Hub id the page typed stays an id, even
+    where ./owner/name or lab_data/runs.sqlite exist."""
+    from lab.export.builders import _source
+    from lab.export.bundle import copy_upload, model_spec
+
+    (data_dir / "runs.sqlite").write_bytes(b"every run of the class")
+    out = hub_up / "export"
+    assert model_spec("owner/name", "owner/name", out) == {"name": "owner/name", "path": None, "hub_id": "owner/name"}
+    assert copy_upload("lab_data/runs.sqlite", out) is None and _source("lab_data/runs.sqlite") == "lab_data/runs.sqlite"
+    assert not out.exists()
+
+
 def test_a_hub_id_loads_what_huggingface_hub_downloaded(hub_up):
     """The same id, once in huggingface_hub's cache, loads from there (not from ./owner/rows)."""
     repo = hub_up / "hub-cache" / "datasets--owner--rows"
