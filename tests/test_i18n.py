@@ -166,6 +166,9 @@ def test_every_sentence_lab_can_make_has_korean():
      'notes.jsonl, 3번째 줄이 JSON 객체가 아닙니다. 줄마다 {"text": ...}를 쓰세요.'),
     ("Stopped at its time budget of 600 s; what finished before is kept. Lower the steps or the batch size to fit.",
      "시간 예산 600초에 이르러 멈췄습니다. 그 전에 끝난 것은 남습니다. 맞추려면 스텝이나 배치 크기를 낮추세요."),
+    ("The job failed: KeyError: 'label'", "작업이 실패했습니다: KeyError: 'label'"),
+    ("The job's process exited with code 3 before it finished; its log shows how far it got.",
+     "작업 프로세스가 끝나기 전에 코드 3(으)로 종료되었습니다. 어디까지 진행했는지는 로그에 있습니다."),
 ])
 def test_an_english_sentence_reaches_a_korean_page_in_korean(english, korean):
     from lab.ui.html import message_html

@@ -83,6 +83,8 @@ def english_templates() -> dict[str, str]:
                 args = node.args[:1]
             elif _is_notice(node) or _is_log(node):
                 args = node.args[:1]
+            elif isinstance(node, ast.FunctionDef) and node.name == "died":  # lab/serve/child.py: a job's end
+                args = [n.value for n in ast.walk(node) if isinstance(n, ast.Return) and n.value is not None]
             elif isinstance(node, ast.FunctionDef) and ("notice" in node.name or node.name == "clamp_length"):
                 args = [n.value.elts[0] for n in ast.walk(node)
                         if isinstance(n, ast.Return) and isinstance(n.value, ast.List) and n.value.elts]
@@ -92,9 +94,12 @@ def english_templates() -> dict[str, str]:
                     found.setdefault(text, f"{path.relative_to(LAB)}:{arg.lineno}")
     for text in STOP_REASONS:
         found.setdefault(text, "lab/serve/runner.py:_stop_reason")
+    found.setdefault(JOB_FAILED, "lab/serve/runner.py:_settle")
     return found
 
 
+# lab/serve/runner.py's `_settle`: a job whose handler crashed (the traceback goes to its log)
+JOB_FAILED = "The job failed: {0}"
 # lab/serve/runner.py's `_stop_reason` builds a stop reason from these pieces, one sentence each
 STOP_REASONS = (
     "Stopped by the user; what finished before is kept.",
