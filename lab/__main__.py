@@ -14,8 +14,11 @@ import json
 import sys
 import time
 from dataclasses import fields
+from pathlib import Path
 
 from lab.errors import LabError
+
+NAMES = ("minilm", "smollm2", "tweets", "latest")  # packaged choices win over a folder of the same name
 
 
 def add_config_flags(parser: argparse.ArgumentParser, config_class, skip: tuple = ()) -> None:
@@ -33,7 +36,16 @@ def add_config_flags(parser: argparse.ArgumentParser, config_class, skip: tuple 
 
 
 def config_from(args: argparse.Namespace, config_class):
-    return config_class(**{f.name: getattr(args, f.name) for f in fields(config_class) if hasattr(args, f.name)})
+    return config_class(**{f.name: absolute(getattr(args, f.name)) for f in fields(config_class) if hasattr(args, f.name)})
+
+
+def absolute(value):
+    """A local file or folder as its absolute path: lab.sources reads local paths only so, and takes
+    a relative name for a Hub id (a page's typed id must never open a folder of that name)."""
+    if isinstance(value, str) and value and value not in NAMES and not value.startswith("run:") \
+            and Path(value).exists():
+        return str(Path(value).resolve())
+    return value
 
 
 def run_job(kind: str, config) -> dict:

@@ -178,8 +178,11 @@ def hub_table(name: str, limit: int, split: str = "train"):
         raise LabError(offline_sentence(f"The dataset '{name}'"))
     import datasets
 
+    from lab.sources import hub_folder
+
+    folder = hub_folder(name, "dataset")  # never the name itself: load_dataset reads a local folder first
     try:
-        return datasets.load_dataset(name, split=f"{split}[:{limit}]")
+        return datasets.load_dataset(folder, split=f"{split}[:{limit}]")
     except Exception as exc:  # the Hub's own message says what is wrong (no such dataset, no split)
         raise LabError(f"The dataset '{name}' could not be loaded: {str(exc).splitlines()[0][:200]}") from None
 

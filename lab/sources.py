@@ -4,10 +4,16 @@ A reference is one of:
 - a packaged name: `tweets` (data), `minilm` / `smollm2` (models and tokenizers);
 - a lab run: `run:<id>` (or `run:<id>/<method>` for one method of a fine-tuning comparison), which
   the viewer may read only if it is theirs or shared with the class;
-- a Hub id matching the Hub's own pattern (`owner/name`), used only when the Hub answers;
+- a Hub id matching the Hub's own pattern (`owner/name`), used only when the Hub answers, and
+  loaded only from what `hub_folder` downloaded into huggingface_hub's cache: `from_pretrained` and
+  `load_dataset` open a local folder of the same name first, so a typed `lab_data/runs` handed to them
+  would read the server's files;
 - an uploaded file: a path that gradio gave for an upload, accepted only inside gradio's upload
   folder. A typed server path is never opened: text fields take a Hub id or a run, nothing else.
-The CLI alone may pass `allow_local=True` to read local files and folders.
+The CLI alone may pass `allow_local=True` to read local files and folders, named by absolute paths
+(`lab.__main__` makes its arguments absolute): a relative name is a Hub id even then, because a job
+resolves its config again with `allow_local=True` and must not read a folder named like the id a
+page typed.
 
 `run_folder(id)` is the one function that knows where a run's files live.
 
@@ -99,12 +105,41 @@ def _hub(text: str, what: str) -> Source:
     return Source("hub", text, text)
 
 
+# what a model or a dataset is made of; anything else in the repository (ONNX, TF, Flax copies) stays there
+MODEL_FILES = ["*.json", "*.safetensors", "*.txt", "*.model", "*.jinja"]
+DATA_FILES = ["*.parquet", "*.csv", "*.tsv", "*.json", "*.jsonl", "*.txt", "*.arrow", "*.md"]
+
+
+def hub_folder(path: str, repo_type: str = "model", config_only: bool = False) -> str:
+    """The folder to load a resolved reference from: a lab folder as it is; a Hub id downloaded first.
+
+    Every loader goes through here instead of handing the id to transformers or datasets, which
+    would look for a local folder of that name before they ask the Hub."""
+    if Path(path).is_absolute():  # packaged, run and CLI folders are always absolute
+        return path
+    if not is_hub_id(path) or _looks_like_path(path):
+        raise LabError(f"'{path[:60]}' is not a Hub id; type one such as owner/name.")
+    from huggingface_hub import hf_hub_download, snapshot_download
+
+    try:
+        if config_only:
+            return str(Path(hf_hub_download(path, "config.json", repo_type=repo_type)).parent)
+        patterns = MODEL_FILES if repo_type == "model" else DATA_FILES
+        folder = snapshot_download(path, repo_type=repo_type, allow_patterns=patterns)
+        if repo_type == "model" and not any(Path(folder).rglob("*.safetensors")):
+            folder = snapshot_download(path, allow_patterns=["pytorch_model*.bin"])  # older repos
+    except Exception as exc:  # no such repository, gated, offline: the Hub's own first line says which
+        raise LabError(f"'{path}' could not be fetched from the Hugging Face Hub: "
+                       f"{str(exc).splitlines()[0][:200]}") from None
+    return folder
+
+
 def resolve_data(ref, viewer: str | None = None, allow_local: bool = False) -> Source:
     """A corpus or dataset: `tweets`, an uploaded file, or a Hub dataset id."""
     text = _typed(ref)
     if text in ("",) + BUILTIN_DATA:
         return Source("builtin", "tweets", "tweets")
-    if allow_local and Path(text).is_file():
+    if allow_local and Path(text).is_absolute() and Path(text).is_file():
         return Source("local", str(Path(text).resolve()), Path(text).name)
     if _looks_like_path(text) or Path(text).suffix.lower() in (".txt", ".csv", ".jsonl", ".json"):
         path = upload_path(text, allow_local)
@@ -132,7 +167,7 @@ def resolve_model(ref, viewer: str | None = None, allow_local: bool = False, adm
         if not (folder / "config.json").exists():
             raise LabError(f"The run {run_id} has no saved model; pick another run.")
         return str(folder)
-    if allow_local and Path(text).is_dir():
+    if allow_local and Path(text).is_absolute() and Path(text).is_dir():
         return text
     if _looks_like_path(text) or not is_hub_id(text):
         raise LabError(f"'{text[:60]}' is not a model this lab can load; pick minilm, smollm2, "
@@ -152,6 +187,6 @@ def resolve_tokenizer(ref, viewer: str | None = None, allow_local: bool = False)
         if not (folder / "tokenizer_config.json").exists():
             raise LabError(f"The run {run_id} has no saved tokenizer; train one in the Tokenizer tab.")
         return str(folder)
-    if allow_local and text and Path(text).is_dir():
+    if allow_local and text and Path(text).is_absolute() and Path(text).is_dir():
         return text
     raise LabError(f"'{text[:60]}' is not a tokenizer; pick minilm, smollm2 or a trained tokenizer run.")

@@ -12,12 +12,15 @@ what was queued or running when the last process ended is marked "interrupted", 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import os
 import re
 import shutil
 import sqlite3
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from lab import resources
@@ -35,6 +38,8 @@ CREATE TABLE IF NOT EXISTS pins (kind TEXT PRIMARY KEY, run_id TEXT NOT NULL);
 """
 PINS_FRESH_S = 1.0  # another process (the CLI) pinning shows on the pages within this long
 CURVE_EVENTS = ("step", "eval")
+STILL_WRITING = ("queued", "running")  # a run whose files may change under a zip
+REQUEST_FOLDER_KEEP_S = 3600  # an export's own folder outlives the download that reads it
 INTERRUPTED = "The app restarted during this run; the curves up to then are kept."
 
 _shared: "Store | None" = None
@@ -96,16 +101,43 @@ class Store:
         """This store's folder of a run's files (the same layout as run_folder, under self.root)."""
         return run_folder(run_id, create=create, root=self.root)
 
+    def downloads(self, run_id: str) -> Path:
+        """The folder of a run's downloads (its files zip, each export's own folder), deleted with the run."""
+        return self.root / "downloads" / run_folder(run_id).name  # run_folder checks the id
+
     def zip_run(self, run_id: str) -> Path | None:
-        """The run's folder as a zip beside it (made once), or None when it saved no files."""
+        """The run's folder as a zip, made once per state of its files (a file's name, size and time),
+        never while the run may still write them; None when there is nothing (yet) to offer."""
+        with self._connect() as db:
+            row = db.execute("SELECT status FROM runs WHERE id=?", (run_id,)).fetchone()
         folder = self.run_dir(run_id, create=False)
-        if not folder.is_dir() or not any(p for p in folder.rglob("*") if p.is_file()):
+        files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+        if (row is not None and row["status"] in STILL_WRITING) or not files:
             return None
-        archive = self.root / "downloads" / f"{run_id}.zip"
+        state = hashlib.sha256("\n".join(f"{p.relative_to(folder)} {p.stat().st_size} {p.stat().st_mtime_ns}"
+                                         for p in files).encode()).hexdigest()[:16]
+        archive = self.downloads(run_id) / f"files-{state}" / f"{run_id}.zip"
         if not archive.exists():
             archive.parent.mkdir(parents=True, exist_ok=True)
-            shutil.make_archive(str(archive.with_suffix("")), "zip", folder)
+            # written under a name of its own, then renamed: a page asking meanwhile never gets half a zip
+            partial = shutil.make_archive(str(archive.parent / f".{uuid.uuid4().hex}"), "zip", folder)
+            os.replace(partial, archive)
+        for old in self.downloads(run_id).glob("files-*"):  # the zips of the files' earlier states
+            if old != archive.parent:
+                shutil.rmtree(old, ignore_errors=True)
         return archive
+
+    def request_folder(self, run_id: str) -> Path:
+        """A new folder of this run's downloads for one request (an export), so two pages exporting the
+        same shared run never write, or serve, each other's file; folders older than an hour go."""
+        root = self.downloads(run_id)
+        if root.is_dir():
+            for old in root.glob("request-*"):
+                if time.time() - old.stat().st_mtime > REQUEST_FOLDER_KEEP_S:
+                    shutil.rmtree(old, ignore_errors=True)
+        folder = root / f"request-{uuid.uuid4().hex}"
+        folder.mkdir(parents=True)
+        return folder
 
     def create_run(self, run_id: str, kind: str, owner: str, config) -> None:
         with self._lock, self._connect() as db:
@@ -160,12 +192,24 @@ class Store:
         return [self._row(r) for r in rows]
 
     def set_shared(self, run_id: str, shared: bool) -> None:
+        self._shared_ids = None
         with self._lock, self._connect() as db:
             db.execute("UPDATE runs SET shared=? WHERE id=?", (int(bool(shared)), run_id))
 
+    def shared_ids(self) -> frozenset[str]:
+        """The runs shared with the class now. Every watching page's tick asks this (unsharing stops
+        pages that watch through a link), so it is kept for PINS_FRESH_S; a change made here shows at once."""
+        cached = getattr(self, "_shared_ids", None)
+        if cached is not None and time.monotonic() - cached[0] < PINS_FRESH_S:
+            return cached[1]
+        with self._connect() as db:
+            ids = frozenset(r["id"] for r in db.execute("SELECT id FROM runs WHERE shared=1"))
+        self._shared_ids = (time.monotonic(), ids)
+        return ids
+
     def pin(self, kind: str, run_id: str | None) -> None:
         """The run the whole class watches on a tab (None unpins); a pinned run is shared too."""
-        self._pins = None
+        self._pins = self._shared_ids = None
         with self._lock, self._connect() as db:
             db.execute("DELETE FROM pins WHERE kind=?", (kind,))
             if run_id:
@@ -184,14 +228,16 @@ class Store:
         return dict(pins)
 
     def delete_run(self, run_id: str) -> None:
-        """The row, its curves, its pin, its folder and its zip."""
+        """The row, its curves, its pin, its folder and its downloads."""
         with self._lock, self._connect() as db:
             db.execute("DELETE FROM points WHERE run_id=?", (run_id,))
             db.execute("DELETE FROM pins WHERE run_id=?", (run_id,))
-            self._pins = None
+            self._pins = self._shared_ids = None
             db.execute("DELETE FROM runs WHERE id=?", (run_id,))
         shutil.rmtree(run_folder(run_id), ignore_errors=True)
-        (self.root / "downloads" / f"{run_id}.zip").unlink(missing_ok=True)
+        shutil.rmtree(self.downloads(run_id), ignore_errors=True)
+        for legacy in (f"{run_id}.zip", f"report-{run_id}.zip"):  # where older versions wrote them
+            (self.root / "downloads" / legacy).unlink(missing_ok=True)
 
     def owner_runs(self, owner: str) -> list[dict]:
         """An owner's finished runs, oldest first, with the bytes their folders hold (for pruning)."""

@@ -72,3 +72,24 @@ def test_a_training_tab_exports_the_run_it_follows_for_its_owner_or_when_shared(
     assert "Start a run" in export(alice, None)[1]
     store.set_shared(run, True)
     assert export(mallory, followed)[0]["visible"]
+
+
+def test_each_export_is_its_own_file_and_goes_with_the_run(tmp_path, data_dir):
+    """Two exports of one shared run are two files (neither overwrites the other while it downloads); a
+    running run is not exported; deleting the run removes its exports."""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(f"text number {i} about owls" for i in range(50)))
+    store = Store()
+    alice, bob = owners.issue(), owners.issue()
+    run = "c3" * 16
+    store.create_run(run, "tokenizer", owners.verify(alice), {"base": "minilm", "vocab_size": 200, "corpus": str(corpus),
+                                                     "sample": "owls", "batch_size": 10})
+    store.set_shared(run, True)
+    assert export_box.export_zip(store, run, bob) is None  # queued: not whole yet
+    (tmp_path / "tok").mkdir()
+    store.finish_run(run, "done", {"vocab_size": 200, "tokenizer_path": str(tmp_path / "tok")}, None)
+    first, second = export_box.export_zip(store, run, alice), export_box.export_zip(store, run, bob)
+    assert first != second and zipfile.ZipFile(first).namelist() == zipfile.ZipFile(second).namelist()
+    assert first.endswith(f"report-{run}.zip") and second.endswith(f"report-{run}.zip")
+    store.delete_run(run)
+    assert not any(data_dir.joinpath("downloads").rglob("*.zip"))

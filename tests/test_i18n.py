@@ -166,6 +166,9 @@ def test_every_sentence_lab_can_make_has_korean():
      'notes.jsonl, 3번째 줄이 JSON 객체가 아닙니다. 줄마다 {"text": ...}를 쓰세요.'),
     ("Stopped at its time budget of 600 s; what finished before is kept. Lower the steps or the batch size to fit.",
      "시간 예산 600초에 이르러 멈췄습니다. 그 전에 끝난 것은 남습니다. 맞추려면 스텝이나 배치 크기를 낮추세요."),
+    ("The job failed: KeyError: 'label'", "작업이 실패했습니다: KeyError: 'label'"),
+    ("The job's process exited with code 3 before it finished; its log shows how far it got.",
+     "작업 프로세스가 끝나기 전에 코드 3(으)로 종료되었습니다. 어디까지 진행했는지는 로그에 있습니다."),
 ])
 def test_an_english_sentence_reaches_a_korean_page_in_korean(english, korean):
     from lab.ui.html import message_html
@@ -187,3 +190,43 @@ def test_a_raised_error_is_translated_with_its_values():
     korean = i18n.with_lang(lambda: i18n.translated(str(caught.value)))("ko")
     assert korean != str(caught.value) and "1000000" in korean and not any(c.isascii() and c.isalpha() for c in
                                                                             korean.replace("1000000", ""))
+
+
+@pytest.mark.parametrize("log_line, korean", [
+    ("Training full…", "full 학습하는 중…"),
+    ("Loading smollm2…", "smollm2 불러오는 중…"),
+    ("Answering 8 held-out prompts before training…", "학습 전에 검증 프롬프트 8개에 답하는 중…"),
+    ("Reading the corpus", "말뭉치를 읽는 중…"),
+])
+def test_a_running_jobs_log_line_reaches_a_korean_page_in_korean(log_line, korean):
+    """The status line of a running job shows its last log line, f-strings included, in the page's language."""
+    from lab.ui.common import status_text
+
+    snap = {"owner": "me", "status": "running", "all_events": [{"type": "log", "message": log_line}]}
+    assert i18n.with_lang(lambda: status_text(snap, "me"))("ko") == f"**실행 중**: {korean}"
+    assert i18n.with_lang(lambda: status_text(snap, "me"))("en") == f"**Running**: {log_line.rstrip('…')}…"
+
+
+def test_every_log_line_a_job_emits_has_korean_with_its_values():
+    """Every `ctx.log(...)` in lab/ (found with ast) is matched at display time, its values kept."""
+    from lab.ui.locales.errors import english_templates
+    from lab.ui.locales.ko_logs import LOGS
+
+    logs = {t for t, where in english_templates().items() if t in LOGS}
+    assert "Training {0}…" in logs and len(logs) >= 15
+    for template in logs:
+        values = [f"v{i}" for i in range(template.count("{"))]
+        korean = i18n.with_lang(lambda: i18n.translated(template.format(*values)))("ko")
+        assert korean == LOGS[template].format(*values)
+        assert all(v in korean for v in values)
+
+
+def test_the_results_table_keeps_korean_headers_while_a_comparison_runs():
+    """Before the first method finishes the table still gets its headers, in the page's language
+    (an empty value brought back the English headers it was built with)."""
+    from lab.ui import finetune_tab
+
+    snap = {"owner": "me", "status": "running", "all_events": []}
+    table = i18n.with_lang(lambda: finetune_tab.render([], snap))("ko")[3]
+    assert table["data"] == [] and table["headers"] == [i18n.t("ko", c) for c in finetune_tab.TABLE_COLUMNS]
+    assert table["headers"][2] != "all params"

@@ -90,3 +90,29 @@ def test_a_run_folder_downloads_as_a_zip(data_dir):
     archive = store.zip_run("r2")
     names = zipfile.ZipFile(archive).namelist()
     assert "model/config.json" in names and not any(n.endswith(".zip") for n in names)
+
+
+def test_a_run_zip_is_whole_its_own_and_goes_with_the_run(data_dir):
+    """Never offered while the run writes; a later state of its files gets a new zip, not the first
+    one forever; deleting the run removes its zips."""
+    import zipfile
+
+    store = Store()
+    store.create_run("r3", "finetune", "owner-1", {"steps": 1})
+    (store.run_dir("r3") / "model").mkdir()
+    (store.run_dir("r3") / "model" / "config.json").write_text("{}")
+    assert store.zip_run("r3") is None  # queued: its files may still change
+    store.set_status("r3", "running")
+    (store.run_dir("r3") / "model" / "weights.bin").write_bytes(b"half")
+    assert store.zip_run("r3") is None  # running: half a model is not offered
+    store.finish_run("r3", "done", {}, None)
+    (store.run_dir("r3") / "model" / "weights.bin").write_bytes(b"whole weights")
+    first = store.zip_run("r3")
+    assert zipfile.ZipFile(first).read("model/weights.bin") == b"whole weights"
+    assert store.zip_run("r3") == first  # the same state: made once
+    (store.run_dir("r3") / "model" / "extra.json").write_text("{}")  # the files changed (e.g. a later save)
+    second = store.zip_run("r3")
+    assert second != first and "model/extra.json" in zipfile.ZipFile(second).namelist()
+    assert not first.exists()  # the zip of the earlier state is gone
+    store.delete_run("r3")
+    assert not second.exists() and not store.downloads("r3").exists()

@@ -136,3 +136,30 @@ def test_the_result_answers_the_question(tab, result, answer):
     assert concepts.outcome(tab, result) == answer
     choices = concepts.PREDICT[tab][1]
     assert choices is None or answer in choices
+
+
+FEWER = {"tokens_per_text_old": 10.0, "tokens_per_text_new": 5.0}  # the tokenizer run's answer: Fewer tokens
+
+
+def test_the_guess_is_locked_when_the_run_starts():
+    from lab.ui.teach import guess_step
+
+    def step(status, radio, locked, created=100.0):
+        snapshot = lambda _: {"created": created, "result": FEWER if status == "done" else None}
+        return guess_step("tokenizer", {"id": "j1", "status": status}, radio, locked, snapshot, "en")
+
+    # guessed "More tokens" and pressed the button; the radio then moved before the page saw the job
+    locked, interactive, verdict = step("queued", "Fewer tokens", {"id": None, "guess": "More tokens", "at": 99.5})
+    assert locked == {"id": "j1", "guess": "More tokens"} and interactive is False and verdict == ""
+    assert step("running", "Fewer tokens", locked)[:2] == (locked, None)  # stays locked while it runs
+    _, interactive, verdict = step("done", "Fewer tokens", locked)  # the radio now shows the answer
+    assert interactive is True
+    assert verdict == "**You guessed** More tokens; **the run says** Fewer tokens."
+    # a run too quick for the page to see it running still judges the guess pressed with it
+    assert step("done", "More tokens", {"id": None, "guess": "Fewer tokens", "at": 99.5})[2].endswith("right!")
+    # watching a job it did not start: the guess held when the page first saw it running
+    assert step("done", "More tokens", step("running", "Fewer tokens", None)[0])[2].endswith("right!")
+    # a run first seen finished, not started after a press here, judges no guess: the answer only
+    assert step("done", "Fewer tokens", None)[2] == "**The run's answer:** Fewer tokens."
+    assert step("done", "Fewer tokens", {"id": None, "guess": "Fewer tokens", "at": 500.0})[2].startswith("**The run's")
+    assert step("done", "Fewer tokens", {"id": "older-job", "guess": "Fewer tokens"})[2].startswith("**The run's")

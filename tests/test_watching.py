@@ -277,3 +277,36 @@ def test_the_served_app_costs_gradio_nothing_for_skips_matplotlib_or_idling(monk
     _, idle = serve_and_tick(recorder, patched)
     assert recorder.rebuilt == [] and recorder.matplotlib == []
     assert idle and set(idle) == {gradio_patches.QUEUE_IDLE_SLEEP_S}
+
+
+def test_unsharing_stops_the_pages_that_already_watch_the_run(data_dir):
+    """A watch link is checked on every tick, not only when the page loaded: once the owner unshares
+    (or deletes) the run, a page that was watching it through its link is told so and sent nothing more."""
+    from lab.store import Store
+
+    store = Store()
+    runner = Runner({"steps": steps_job}, store=store)
+    go, done = [threading.Event(), threading.Event()], [threading.Event(), threading.Event()]
+    job_id = runner.submit("teacher", "steps", {"bursts": [2, 2], "go": go, "done": done})
+    store.set_shared(job_id, True)
+    views = Views(runner, CountingRender())
+    go[0].set()
+    done[0].wait(10)
+    watcher = page_update(views, "steps", "student", None, 3, job_id)
+    assert plotted_steps(watcher[2]) == [1, 2]
+    owner_page = page_update(views, "steps", "teacher", None, 3)
+
+    store.set_shared(job_id, False)
+    go[1].set()
+    done[1].wait(10)
+    stopped = page_update(views, "steps", "student", watcher[0], 3, job_id)
+    assert stopped[0] is None and stopped[1] == "This run is no longer shared with the class."
+    assert stopped[2:] == [SKIP] * 3  # none of the new steps
+    assert page_update(views, "steps", "student", None, 3, job_id) == [SKIP] * 5  # nor on a fresh tick
+    assert plotted_steps(page_update(views, "steps", "teacher", owner_page[0], 3)[2]) == [1, 2, 3, 4]  # the owner still
+
+    store.set_shared(job_id, True)  # shared again: the link works again
+    assert plotted_steps(page_update(views, "steps", "student", None, 3, job_id)[2]) == [1, 2, 3, 4]
+    wait_for(runner, job_id)
+    store.delete_run(job_id)
+    assert page_update(views, "steps", "student", None, 3, job_id) == [SKIP] * 5

@@ -20,14 +20,19 @@ HUB_DATA_NOTE = ("The rows were read from the Hub when the run was exported; the
 def _source(dataset: str) -> str:
     """The data source as the script's README names it: an upload by its file name, not its server path."""
     dataset = (dataset or "").strip() or "tweets"
-    return f"upload:{Path(dataset).name}" if Path(dataset).is_file() else dataset
+    return f"upload:{Path(dataset).name}" if _is_file(dataset) else dataset
+
+
+def _is_file(dataset: str) -> bool:
+    """An upload (or a CLI file): always an absolute path; a relative name is a Hub id (lab.sources)."""
+    return Path(dataset).is_absolute() and Path(dataset).is_file()
 
 
 def _data_note(dataset: str) -> list[str]:
     dataset = (dataset or "").strip()
     if dataset in ("", "tweets"):
         return []
-    return [] if Path(dataset).is_file() else [HUB_DATA_NOTE]
+    return [] if _is_file(dataset) else [HUB_DATA_NOTE]
 
 
 def finetune(run: dict, out: Path) -> Bundle:

@@ -63,7 +63,8 @@ def write_jsonl(path: Path, rows: list[dict]) -> str:
 def copy_upload(source: str, out: Path) -> str | None:
     """An uploaded data file, copied beside the script as it was; None for built-in or Hub data."""
     path = Path((source or "").strip())
-    if not source or not path.suffix or not path.is_file():
+    # a relative name is a Hub id, never a file here: `lab_data/runs.sqlite` must not end up in a zip
+    if not source or not path.is_absolute() or not path.suffix or not path.is_file():
         return None
     target = out / "data" / "upload" / path.name
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -80,9 +81,9 @@ def model_spec(choice: str, resolved: str, out: Path, name: str = "base_model") 
     folder's model copied into the export (it exists nowhere else); a Hub id as it is."""
     choice = (choice or "").strip()
     if choice in resources.HUB_IDS:
-        local = resolved if Path(resolved).is_dir() else None
+        local = resolved if Path(resolved).is_absolute() and Path(resolved).is_dir() else None
         return {"name": choice, "path": local, "hub_id": resources.HUB_IDS[choice]}
-    if Path(resolved).is_dir():
+    if Path(resolved).is_absolute() and Path(resolved).is_dir():  # relative: a Hub id (lab.sources)
         size = folder_bytes(Path(resolved))
         if size > MAX_COPY_BYTES:
             raise LabError(f"The model {choice} is {size / 1024 ** 3:.1f} GB, too big to copy into an export; "

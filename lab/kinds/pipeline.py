@@ -106,7 +106,7 @@ def get_pipeline(task: str, model: str, viewer: str | None = None, allow_local: 
         from lab.training import device
 
         try:
-            pipe = pipeline(HF_TASK.get(task, task), model=path, device=0 if device() == "cuda" else -1)
+            pipe = pipeline(HF_TASK.get(task, task), model=sources.hub_folder(path), device=0 if device() == "cuda" else -1)
         except (OSError, ValueError, KeyError) as exc:
             raise LabError(f"'{model}' cannot run {task}: {str(exc).splitlines()[0][:200]}") from None
         _cache[key] = pipe

@@ -44,7 +44,7 @@ def _ledger(kind: str, model_path: str, method: str, batch: int, length: int, ex
         model = registry.prepare(method, skeleton(model_path, 2), cfg)
     else:
         from transformers import AutoConfig, AutoModelForCausalLM
-        config = AutoConfig.from_pretrained(model_path)
+        config = AutoConfig.from_pretrained(sources.hub_folder(model_path, config_only=True))
         with torch.device("meta"):
             model = AutoModelForCausalLM.from_config(config)
         if method == "lora":

@@ -63,7 +63,7 @@ def weight_names(base: str, viewer: str | None = "") -> list[str]:
 @functools.lru_cache(maxsize=2)
 def _weights(base_path: str) -> dict:
     from transformers import AutoModel
-    model = AutoModel.from_pretrained(base_path)
+    model = AutoModel.from_pretrained(sources.hub_folder(base_path))
     return {n: p.detach() for n, p in model.named_parameters() if p.dim() == 2}
 
 

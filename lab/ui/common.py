@@ -35,14 +35,18 @@ def pinned_run(runner, kind: str) -> str | None:
 
 
 def follow(runner, owner: str, kind: str, watch: str | None = None) -> str | None:
-    """Which job a page shows: its own active job, the run its watch link names (checked when the page
-    loaded), the run the instructor pinned for this tab, its own last one. Never a stranger's otherwise."""
+    """Which job a page shows: its own active job, the run its watch link names, the run the instructor
+    pinned for this tab, its own last one. Never a stranger's otherwise: a linked or pinned run is
+    followed only while it is the viewer's own or shared, asked again on every tick, so unsharing
+    stops the pages that already watch it."""
     mine = runner.jobs(owner=owner, kind=kind) if owner else []
     if mine and mine[0]["status"] in ACTIVE:
         return mine[0]["id"]
+    store = getattr(runner, "store", None)  # a bare Runner (no history) has no sharing to take back
     for run_id in (watch, pinned_run(runner, kind)):
-        snap = runner.snapshot(run_id, 10 ** 9) if run_id else None  # no events: only its kind
-        if snap is not None and snap["kind"] == kind:
+        snap = runner.snapshot(run_id, 10 ** 9) if run_id else None  # no events: only its kind and owner
+        if snap is not None and snap["kind"] == kind and (
+                store is None or snap["owner"] == owner or run_id in store.shared_ids()):
             return run_id
     return mine[0]["id"] if mine else None
 
@@ -63,8 +67,8 @@ def status_text(snap: dict, owner: str) -> str:
                       max_steps=step.get("max_steps", "?"), per_step=step.get("seconds_per_step", 0),
                       eta=step.get("eta", 0))
         last_log = next((e for e in reversed(snap.get("all_events", [])) if e.get("type") == "log"), None)
-        return tr("**Running**{whose}: {what}.", whose=whose,
-                  what=tr(last_log["message"]) if last_log else tr("starting"))
+        what = translated(last_log["message"]) if last_log else tr("starting")  # f-strings too (ko_logs)
+        return tr("**Running**{whose}: {what}", whose=whose, what=what.rstrip(".…") + "…")
     took = (snap["finished"] or 0) - (snap["started"] or snap["created"])
     if status == "done":
         return tr("**Done** in {took:.1f} s{whose}.", took=took, whose=whose) + (
@@ -154,6 +158,12 @@ def page_update(views: Views, kind: str, owner_id: str, state: dict | None, n_ou
     nothing = [gr.skip()] * (2 + n_outputs)
     lang = language(lang)
     job_id = follow(views.runner, owner_id, kind, watch)
+    if job_id is None and state and state.get("id") == watch:  # the watched run was unshared or deleted
+        reset = PAGE_LANG.set(lang)
+        try:
+            return [None, tr("This run is no longer shared with the class."), *nothing[2:]]
+        finally:
+            PAGE_LANG.reset(reset)
     frame = views.frame(job_id, lang) if job_id is not None else None
     if frame is None:
         return nothing

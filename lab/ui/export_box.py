@@ -12,8 +12,7 @@ import gradio as gr
 
 from lab import sources
 from lab.errors import LabError
-from lab.resources import data_dir
-from lab.store import get_store
+from lab.store import STILL_WRITING, get_store
 from lab.ui.html import message_html
 from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
 from lab.ui.owner import owner_of
@@ -29,11 +28,15 @@ def visible_run(store, run_id: str | None, token: str) -> dict:
     return sources.readable_run(run_id, viewer, store)
 
 
-def export_zip(store, run_id: str | None, owner: str) -> str:
+def export_zip(store, run_id: str | None, owner: str) -> str | None:
+    """A report zip built for this request in a folder of its own (removed with the run); None while
+    the run may still write its files (a zip of it then would not be whole)."""
     from lab.export.report import build_report
 
     run = visible_run(store, run_id, owner)
-    return build_report(run, data_dir() / "downloads" / f"report-{run['id']}.zip")["zip"]
+    if run["status"] in STILL_WRITING:
+        return None
+    return build_report(run, store.request_folder(run["id"]) / f"report-{run['id']}.zip")["zip"]
 
 
 def build(store, owner, selected) -> dict:
@@ -54,9 +57,12 @@ def build(store, owner, selected) -> dict:
 
     def do_export(owner_id, run_id):
         try:
-            return export_zip(store, run_id, owner_id), message_html("Exported: download the zip above.", "info")
+            path = export_zip(store, run_id, owner_id)
         except LabError as exc:
             return None, message_html(str(exc))
+        if path is None:
+            return None, message_html("Export the run once it has ended.", "info")
+        return path, message_html("Exported: download the zip above.", "info")
 
     def do_push(owner_id, run_id, repo_id, method_name, token_text):
         from lab.export.hub import push
@@ -91,6 +97,8 @@ def tab_export(runner, kind: str, owner, job_state) -> dict:
             path = export_zip(getattr(runner, "store", None) or get_store(), state["id"], token)
         except LabError as exc:
             return gr.update(visible=False), message_html(str(exc))
+        if path is None:  # the page's state said ended, the run's row says otherwise
+            return gr.update(visible=False), message_html("Export the run once it has ended.", "info")
         return gr.update(value=path, visible=True), message_html("Exported: download the zip above.", "info")
 
     lang = lang_box()

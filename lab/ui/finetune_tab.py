@@ -121,7 +121,8 @@ def render(events: list[dict], snap: dict) -> list:
         if name in results:
             spectra = results[name].get("update_singular_values", {})
             break
-    table = {"headers": [tr(c) for c in TABLE_COLUMNS], "data": table_rows(results)} if results else None
+    # the headers in the page's language every time: an empty value would bring back the English ones
+    table = {"headers": [tr(c) for c in TABLE_COLUMNS], "data": table_rows(results)}
     return [curve_figure(events, "loss", "step", title=tr("Training loss vs step")),
             curve_figure(events, "loss", "seconds", title=tr("Training loss vs seconds")),
             now_html(events, snap), table, *figures,

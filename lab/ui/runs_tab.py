@@ -16,7 +16,7 @@ import gradio as gr
 from lab import sources
 from lab.errors import LabError
 from lab.serve import owners
-from lab.store import get_store
+from lab.store import STILL_WRITING, get_store
 from lab.teach.figures import empty_figure
 from lab.ui import export_box
 from lab.ui.html import message_html
@@ -166,7 +166,8 @@ def build(runner, owner) -> dict:
         except LabError as exc:
             return "", "", localise(empty_figure("Curves", "Pick a run.")), None, message_html(str(exc))
         archive = store.zip_run(run_id)
-        hint = "" if archive else message_html("This run saved no files.", "info")
+        hint = "" if archive else message_html("Its files download once the run has ended." if run["status"] in
+                                               STILL_WRITING else "This run saved no files.", "info")
         text = json.dumps(shown_settings(run), indent=2, default=str)[:50_000]
         return run_id, text, localise(curves_figure(run)), archive and str(archive), hint
 

@@ -67,6 +67,10 @@ def test_private_shared_reload_and_instructor(browser, app_url, shot):
     bob.goto(f"{app_url}?run={run_id}")  # the watch link opens the run's tab on the run
     expect(bob.locator("#pretrain-status")).to_contain_text("shared with the class", timeout=30_000)
     shot(bob, "sharing-03-watch-link")
+    alice.locator("#runs-share").click()  # taken back: bob's open page stops following the run
+    expect(bob.locator("#pretrain-status")).to_contain_text("no longer shared with the class", timeout=30_000)
+    shot(bob, "sharing-03b-unshared")
+    alice.locator("#runs-share").click()  # shared again for the instructor part below
 
     teacher_ctx, teacher = new_page(browser, app_url)
     open_tab(teacher, "Run history")

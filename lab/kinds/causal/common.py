@@ -32,7 +32,7 @@ def load_causal_lm(name: str):
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
-    path = sources.resolve_model(name, allow_local=True)  # checked at submit
+    path = sources.hub_folder(sources.resolve_model(name, allow_local=True))  # checked at submit
     try:
         config = AutoConfig.from_pretrained(path)
     except (OSError, ValueError) as exc:

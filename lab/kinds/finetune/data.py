@@ -71,7 +71,7 @@ def skeleton(base_path: str, num_labels: int):
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
     try:
-        config = AutoConfig.from_pretrained(base_path, num_labels=num_labels)
+        config = AutoConfig.from_pretrained(sources.hub_folder(base_path, config_only=True), num_labels=num_labels)
     except (OSError, ValueError) as exc:
         raise LabError(f"The base model at {base_path} could not be read ({type(exc).__name__}); "
                        "pick another.") from None

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lab import sources
 from lab.config import FinetuneConfig
 from lab.kinds.finetune import methods as registry
 from lab.kinds.finetune.data import Plan, make_plan
@@ -150,6 +151,7 @@ def finetune_job(cfg: FinetuneConfig, ctx: JobContext) -> dict:
 
     ctx.log("Checking the settings and the data…")
     plan = make_plan(cfg)
+    plan.base_path = sources.hub_folder(plan.base_path)  # a Hub base, downloaded once for every method
     tokenizer = AutoTokenizer.from_pretrained(plan.base_path)
     train_ds = encode(plan.train, tokenizer, plan.labels, cfg.max_length)
     eval_ds = encode(plan.evaluation, tokenizer, plan.labels, cfg.max_length)

@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from lab import sources
 from lab.config import FinetuneConfig
 from lab.errors import LabError
 from lab.kinds.finetune import methods as registry
@@ -75,13 +76,14 @@ def load_trained(job_id: str, name: str, result: dict):
         tokenizer = AutoTokenizer.from_pretrained(str(folder / "model"))
     elif (folder / "trainable.safetensors").exists():
         cfg = FinetuneConfig(**result["settings"])
-        plan = Plan(result["base_path"], [], [], result["labels"], [name])
+        base = sources.hub_folder(result["base_path"])  # a Hub id (older runs) is never opened as a folder
+        plan = Plan(base, [], [], result["labels"], [name])
         model, _ = load_base(name, plan, cfg)
         missing = set(load_file(str(folder / "trainable.safetensors"))) - {k for k, _ in model.named_parameters()}
         if missing:
             raise LabError(f"The saved {name} weights do not fit its base any more; train it again.")
         model.load_state_dict(load_file(str(folder / "trainable.safetensors")), strict=False)
-        tokenizer = AutoTokenizer.from_pretrained(result["base_path"])
+        tokenizer = AutoTokenizer.from_pretrained(base)
     else:
         raise LabError(f"The {name} model of this run was not saved; tick 'save models' and train again.")
     model.eval()

@@ -9,7 +9,7 @@ values. A message made of several sentences (a stop reason and its note) is tran
 sentence when no template matches it whole.
 
 `english_templates()` finds every such sentence in lab/ with `ast` (LabError(...) and Cancelled(...)
-arguments, notices); tests/test_i18n.py holds the Korean table to it, so a new sentence without
+arguments, notices, the log lines a job emits with `ctx.log`); tests/test_i18n.py holds the Korean table to it, so a new sentence without
 Korean fails the test.
 """
 from __future__ import annotations
@@ -61,6 +61,15 @@ def _is_notice(node) -> bool:
         and isinstance(node.func.value, ast.Name) and node.func.value.id == "notices"
 
 
+def _is_log(node) -> bool:
+    """`ctx.log(x)` in a job, or `log(x)` where a job handed its log function on: the status line
+    of a running job shows the last one."""
+    func = getattr(node, "func", None)
+    return isinstance(node, ast.Call) and (
+        (isinstance(func, ast.Attribute) and func.attr == "log" and isinstance(func.value, ast.Name)
+         and func.value.id == "ctx") or (isinstance(func, ast.Name) and func.id == "log"))
+
+
 def english_templates() -> dict[str, str]:
     """{English template: 'file:line'} for every sentence lab/ can put on a page."""
     found: dict[str, str] = {}
@@ -72,8 +81,10 @@ def english_templates() -> dict[str, str]:
             args = []
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) in MESSAGE_CALLS:
                 args = node.args[:1]
-            elif _is_notice(node):
+            elif _is_notice(node) or _is_log(node):
                 args = node.args[:1]
+            elif isinstance(node, ast.FunctionDef) and node.name == "died":  # lab/serve/child.py: a job's end
+                args = [n.value for n in ast.walk(node) if isinstance(n, ast.Return) and n.value is not None]
             elif isinstance(node, ast.FunctionDef) and ("notice" in node.name or node.name == "clamp_length"):
                 args = [n.value.elts[0] for n in ast.walk(node)
                         if isinstance(n, ast.Return) and isinstance(n.value, ast.List) and n.value.elts]
@@ -83,9 +94,12 @@ def english_templates() -> dict[str, str]:
                     found.setdefault(text, f"{path.relative_to(LAB)}:{arg.lineno}")
     for text in STOP_REASONS:
         found.setdefault(text, "lab/serve/runner.py:_stop_reason")
+    found.setdefault(JOB_FAILED, "lab/serve/runner.py:_settle")
     return found
 
 
+# lab/serve/runner.py's `_settle`: a job whose handler crashed (the traceback goes to its log)
+JOB_FAILED = "The job failed: {0}"
 # lab/serve/runner.py's `_stop_reason` builds a stop reason from these pieces, one sentence each
 STOP_REASONS = (
     "Stopped by the user; what finished before is kept.",

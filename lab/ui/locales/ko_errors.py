@@ -5,6 +5,8 @@ the f-string puts in, in order); a Korean value may move them. tests/test_i18n.p
 lab/ can make that is missing here.
 """
 
+from lab.ui.locales.ko_logs import LOGS
+
 ERRORS = {
     'The model reads at most {0} tokens, so max length was lowered to {1}.':
         '모델은 최대 {0} 토큰까지 읽으므로 max length를 {1}(으)로 낮췄습니다.',
@@ -12,6 +14,10 @@ ERRORS = {
         '학습 예시 {1}개 중 {0}개가 {2} 토큰보다 길어 {3} 토큰으로 잘렸습니다. 온전히 쓰려면 max length를 올리세요.',
     "'{0}' is {1}, not a causal language model; pick smollm2 or a run saved by this tab.":
         "'{0}'은(는) {1} 모델이라 인과 언어 모델이 아닙니다. smollm2나 이 탭에서 저장한 실행을 고르세요.",
+    "'{0}' is not a Hub id; type one such as owner/name.":
+        "'{0}'은(는) Hub id가 아닙니다. owner/name 같은 id를 입력하세요.",
+    "'{0}' could not be fetched from the Hugging Face Hub: {1}":
+        "'{0}'을(를) Hugging Face Hub에서 받아 오지 못했습니다: {1}",
     "Unknown method '{0}'; pick one of: {1}.":
         "알 수 없는 방법 '{0}'. 다음 중에서 고르세요: {1}.",
     'Steps must be between 1 and {0}; you asked for {1}.':
@@ -345,3 +351,4 @@ ERRORS = {
     'Lower the steps or the batch size to fit.':
         '맞추려면 스텝이나 배치 크기를 낮추세요.',
 }
+ERRORS.update(LOGS)  # a job's log lines are matched the same way (lab/ui/locales/ko_logs.py)

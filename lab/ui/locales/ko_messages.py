@@ -7,25 +7,13 @@ MESSAGES = {
         "**대기 중**, {position}번째{whose}. 랩은 한 번에 작업 하나만 실행합니다.",
     "**Running**{whose}:{method} step {step}/{max_steps}, {per_step:.2f} s/step, about {eta:.0f} s left.":
         "**실행 중**{whose}:{method} 스텝 {step}/{max_steps}, 스텝당 {per_step:.2f}초, 약 {eta:.0f}초 남음.",
-    "**Running**{whose}: {what}.": "**실행 중**{whose}: {what}.",
+    "**Running**{whose}: {what}": "**실행 중**{whose}: {what}",
     "starting": "시작하는 중",
     "**Done** in {took:.1f} s{whose}.": "**완료**: {took:.1f}초{whose}.",
     "**Failed**{whose}: {error}": "**실패**{whose}: {error}",
     "No job to stop.": "멈출 작업이 없습니다.",
     "This job has already ended.": "이 작업은 이미 끝났습니다.",
     "**Stopping** at the end of this step…": "이번 스텝이 끝나면 **멈춥니다**…",
-    # the jobs' own progress lines (those without numbers)
-    "Answering the same held-out prompts after training…": "학습 뒤 같은 검증 프롬프트에 답하는 중…",
-    "Tokenizing the pairs with trl…": "trl로 쌍을 토큰화하는 중…",
-    "Saving the tuned model…": "튜닝한 모델을 저장하는 중…",
-    "Checking the settings and the data…": "설정과 데이터를 확인하는 중…",
-    "Continuing MiniLM's pre-training: its encoder is trained, its MLM head starts untrained":
-        "MiniLM 사전학습을 이어 가는 중: 인코더는 학습되어 있고 MLM 헤드는 처음부터 시작",
-    "Tokenizing the corpus with datasets.map(batched=True) and cutting it into blocks":
-        "datasets.map(batched=True)로 말뭉치를 토큰화하고 블록으로 자르는 중",
-    "Tokenizing and masking with trl…": "trl로 토큰화하고 마스킹하는 중…",
-    "Reading the corpus": "말뭉치를 읽는 중",
-    "Comparing the old and the new tokenizer on held-out texts": "검증 텍스트에서 기존 토크나이저와 새 토크나이저를 비교하는 중",
     # the fine-tuning tab
     "Results appear as each method finishes.": "방법마다 끝나는 대로 결과가 나타납니다.",
     "Eval accuracy": "평가 정확도",

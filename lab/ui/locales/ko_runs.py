@@ -22,6 +22,7 @@ RUNS = {
     "Pinned: every page without a job of its own now watches this run.":
         "고정했습니다: 자기 작업이 없는 모든 페이지가 이제 이 실행을 봅니다.",
     "This run saved no files.": "이 실행은 파일을 저장하지 않았습니다.",
+    "Its files download once the run has ended.": "파일은 실행이 끝난 뒤에 내려받을 수 있습니다.",
     # the export box
     "Export this run: script, report, Hub": "이 실행 내보내기: 스크립트, 보고서, Hub",
     "**Export** gives a zip with the run's settings, per-step metrics (CSV), figures (HTML that opens offline) "
@@ -46,6 +47,7 @@ RUNS = {
     "Export the run once it has ended.": "실행이 끝난 뒤에 내보내세요.",
     # status lines and the job panel
     " (shared with the class)": " (반에 공유된 실행)",
+    "This run is no longer shared with the class.": "이 실행은 이제 반에 공유되어 있지 않습니다.",
     "**Stopped**{whose}: {why}": "**멈춤**{whose}: {why}",
     "what finished before is kept.": "그 전에 끝난 것은 남습니다.",
     "Only the person who started this job (or the instructor) can stop it.":
