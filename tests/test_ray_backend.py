@@ -18,7 +18,7 @@ import pytest
 
 from lab.config import TokenizerConfig
 from lab.serve.ray_backend import RayBackend, lost, unreachable
-from lab.serve.runner import Runner
+from lab.serve.runner import Runner, build_runner
 from lab.store import Store, run_folder
 from tests.test_jobs import wait_for
 from tests.test_tokenization import CORPUS
@@ -27,16 +27,23 @@ KINDS = {"count": "tests.isolated_handlers:count", "ignore_cancel": "tests.isola
          "tokenizer": "tests.ray_handlers:tokenizer_where"}
 
 
-def test_without_lab_ray_address_nothing_imports_ray():
+def test_without_lab_ray_address_nothing_imports_ray_and_without_ray_a_job_says_so():
     env = {k: v for k, v in os.environ.items() if k != "LAB_RAY_ADDRESS"}
     code = ("import sys; from lab.serve.runner import build_runner; from lab.store import Store; "
             "runner = build_runner(Store()); assert runner.backend is None; runner.shutdown(); "
             "import lab.serve.ray_backend, lab.__main__; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ray'))")
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ray')); "
+            "sys.modules['ray'] = None; "  # as where ray is not installed
+            "from lab.serve.job import Job; from lab.serve.ray_backend import RayBackend; "
+            "job = Job(id='j', owner='a', kind='tokenizer', config={}); "
+            "print(RayBackend('local').run(job, 'tests.isolated_handlers:count', print, lambda: None, 1.0))")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    modules, outcome = out.stdout.strip().splitlines()[-2:]
+    assert modules == "[]"
+    assert outcome == repr(("error", "Jobs are set to run on a Ray cluster (LAB_RAY_ADDRESS), but Ray is not "
+                                     "installed with the app; install requirements-ray.txt or unset LAB_RAY_ADDRESS."))
 
 
 @pytest.fixture(scope="module")
@@ -124,19 +131,23 @@ def test_a_worker_killed_mid_job_fails_that_job_and_the_next_one_runs(runner):
     assert runner._worker.is_alive()
 
 
-def test_a_cluster_that_does_not_answer_fails_the_job_with_a_sentence(data_dir):
+def test_a_cluster_that_does_not_answer_fails_the_job_with_a_sentence(monkeypatch):
+    pytest.importorskip("ray")
     with socket.socket() as probe:  # a port on this machine that nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     address = f"ray://127.0.0.1:{port}"
-    runner = Runner(KINDS, store=Store(), isolate=True, backend=RayBackend(address), max_per_owner=5)
+    monkeypatch.setenv("LAB_RAY_ADDRESS", address)
+    runner = build_runner(Store())  # the app's own runner: the address alone chooses the backend
+    assert isinstance(runner.backend, RayBackend) and runner.backend.address == address
     try:
         started = time.time()
-        first = wait_for(runner, runner.submit("ann", "count", {"n": 2}), timeout=20)
-        second = wait_for(runner, runner.submit("bob", "count", {"n": 2}), timeout=20)
+        first = wait_for(runner, runner.submit("ann", "tokenizer", TokenizerConfig(vocab_size=150)), timeout=20)
+        second = wait_for(runner, runner.submit("bob", "tokenizer", TokenizerConfig(vocab_size=200)), timeout=20)
         assert first["status"] == second["status"] == "failed"
-        assert first["error"] == str(unreachable(address)) and address in first["error"]
+        assert first["error"] == second["error"] == str(unreachable(address)) and address in first["error"]
         assert time.time() - started < 10 and runner._worker.is_alive()  # the app keeps serving
+        assert Store().get_run(first["id"])["status"] == "failed"
     finally:
         runner.shutdown()
 

@@ -86,7 +86,11 @@ class RayBackend:
 
     def connect(self):
         """Ray, connected (once; again after the cluster went away). Raises the unreachable sentence."""
-        import ray
+        try:
+            import ray
+        except ImportError:
+            raise LabError("Jobs are set to run on a Ray cluster (LAB_RAY_ADDRESS), but Ray is not installed "
+                           "with the app; install requirements-ray.txt or unset LAB_RAY_ADDRESS.") from None
 
         with self._lock:
             if ray.is_initialized() and self._host is not None:
@@ -106,6 +110,17 @@ class RayBackend:
             # Several threads (events, cancel) answer while `run` trains; 4 is plenty for three methods.
             self._host = ray.remote(max_concurrency=4)(JobHost)
             return ray
+
+    def warm(self) -> None:
+        """Connect in the background now (a local instance takes 10-20 s to start), not at the first job.
+        A cluster out of reach is only logged here: each job then says so itself."""
+        def connect():
+            try:
+                self.connect()
+            except LabError:
+                pass
+
+        threading.Thread(target=connect, name="lab-ray-connect", daemon=True).start()
 
     def shutdown(self) -> None:
         import ray
@@ -191,6 +206,21 @@ def _gone() -> tuple:
 
 
 def from_env() -> RayBackend | None:
-    """The backend LAB_RAY_ADDRESS asks for, or None (jobs then run in child processes)."""
+    """The backend LAB_RAY_ADDRESS asks for, connecting in the background, or None (child processes)."""
     address = os.environ.get("LAB_RAY_ADDRESS", "").strip()
-    return RayBackend(address) if address else None
+    if not address:
+        return None
+    backend = RayBackend(address)
+    backend.warm()
+    return backend
+
+
+def serve_env(slots: int, address: str = "local", cpus: int | None = None) -> dict:
+    """The environment of an app whose `slots` jobs run side by side on Ray (bench/classroom.py --backend
+    ray): on a local instance each job asks for an equal share of the machine's CPUs."""
+    cpus = cpus or os.cpu_count() or 1
+    env = {"LAB_RAY_ADDRESS": address, "LAB_WORKERS": str(slots)}
+    env["LAB_RAY_CPUS"] = os.environ.get("LAB_RAY_CPUS") or str(max(1, cpus // max(1, slots)))
+    if address == "local":
+        env["LAB_RAY_CPUS_TOTAL"] = str(cpus)
+    return env
