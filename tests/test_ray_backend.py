@@ -50,7 +50,12 @@ def test_without_lab_ray_address_nothing_imports_ray_and_without_ray_a_job_says_
 def backend():
     pytest.importorskip("ray")
     backend = RayBackend("local", num_cpus=2, object_store_mb=128)
-    backend.connect()
+    # "local" starts its own instance even where RAY_ADDRESS (or a stale `ray start`) names a dead one
+    os.environ["RAY_ADDRESS"], before = "127.0.0.1:1", os.environ.get("RAY_ADDRESS")
+    try:
+        backend.connect()
+    finally:
+        os.environ.pop("RAY_ADDRESS") if before is None else os.environ.update(RAY_ADDRESS=before)
     yield backend
     backend.shutdown()
 
@@ -158,7 +163,8 @@ def test_a_runs_files_come_home_from_the_tasks_own_folder(runner, data_dir, tmp_
     (uploads / "abc").mkdir(parents=True)
     corpus = uploads / "abc" / "corpus.txt"
     corpus.write_text("\n".join(CORPUS * 3))
-    job_id = runner.submit("ann", "tokenizer", TokenizerConfig(vocab_size=150, corpus=str(corpus), sample="my robotaxi"))
+    config = TokenizerConfig(vocab_size=150, corpus=str(corpus), sample="my robotaxi")
+    job_id = runner.submit("ann", "tokenizer", config)
     snap = wait_for(runner, job_id, timeout=90)
     assert snap["status"] == "done", snap["error"]
     where = next(e for e in snap["events"] if e["type"] == "where")

@@ -100,8 +100,11 @@ class RayBackend:
             try:
                 if self.address == "local":
                     store = self.object_store_mb and self.object_store_mb * 2**20
-                    ray.init(num_cpus=self.num_cpus, object_store_memory=store, include_dashboard=False,
-                             log_to_driver=False, logging_level="ERROR", ignore_reinit_error=True)
+                    # "local" always starts a new instance: no address would join whatever cluster
+                    # RAY_ADDRESS or /tmp/ray/ray_current_cluster names, even a dead one
+                    ray.init(address="local", num_cpus=self.num_cpus, object_store_memory=store,
+                             include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+                             ignore_reinit_error=True)
                 else:
                     ray.init(address=self.address, log_to_driver=False, logging_level="ERROR",
                              ignore_reinit_error=True)

@@ -285,5 +285,6 @@ def build_runner(store=None, isolate: bool = True, backend=None) -> Runner:
     if store is None:
         from lab.store import get_store
         store = get_store()
-    return Runner(handlers(), store=store, isolate=isolate, preload=child.HEAVY_MODULES if isolate else (), backend=backend,
+    return Runner(handlers(), store=store, isolate=isolate, preload=child.HEAVY_MODULES if isolate else (),
+                  backend=backend,
                   check=lambda kind, config, owner, allow_local: check_job(kind, config, owner, allow_local, store))
