@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.config import TokenizerConfig
+from lab.config import PretrainConfig, TokenizerConfig
 from lab.serve.ray_backend import RayBackend, lost, unreachable
 from lab.serve.runner import Runner, build_runner
 from lab.store import Store, run_folder
@@ -24,7 +24,7 @@ from tests.test_jobs import wait_for
 from tests.test_tokenization import CORPUS
 
 KINDS = {"count": "tests.isolated_handlers:count", "ignore_cancel": "tests.isolated_handlers:ignore_cancel",
-         "tokenizer": "tests.ray_handlers:tokenizer_where"}
+         "tokenizer": "tests.ray_handlers:tokenizer_where", "pretrain": "lab.kinds.pretrain.job:pretrain_job"}
 
 
 def test_without_lab_ray_address_nothing_imports_ray_and_without_ray_a_job_says_so():
@@ -177,3 +177,11 @@ def test_a_runs_files_come_home_from_the_tasks_own_folder(runner, data_dir, tmp_
     assert snap["result"]["tokenizer_path"] == str(folder / "tokenizer")  # paths in the result moved home
     assert Path(snap["result"]["zip"]).is_file() and Path(snap["result"]["zip"]).parent == folder
     assert snap["result"]["sample"]["new"][1][0] == "robotaxi"
+    # A later run on another node builds on this one: its run:<id> travels with the job, and back.
+    tiny = dict(hidden=16, layers=1, heads=2, intermediate=32, max_positions=32, block_size=16, batch_size=16)
+    pre = wait_for(runner, runner.submit("ann", "pretrain", PretrainConfig(
+        **tiny, tokenizer=f"run:{job_id}", corpus=str(corpus), steps=2, eval_every=1)), timeout=90)
+    assert pre["status"] == "done", pre["error"]
+    model = Path(pre["result"]["model_path"])
+    assert model == run_folder(pre["id"]) / "model" and (model / "config.json").is_file()
+    assert '"vocab_size": %d' % snap["result"]["vocab_size"] in (model / "config.json").read_text()
