@@ -194,10 +194,16 @@ class RayBackend:
         return replace_strings(outcome, lambda s: home + s[len(scratch):] if s.startswith(scratch) else s)
 
     def _forget(self) -> None:
-        """Drop the connection so the next job connects afresh (the cluster may be back by then)."""
+        """Drop a connection that is gone, so the next job connects afresh (the cluster may be back by
+        then). One that still answers is kept: other slots' jobs run on it, and shutting down a
+        "local" instance would end them all."""
+        import ray
+
+        if self.address == "local" or ray.is_initialized():
+            return
         try:
             self.shutdown()
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - clearing a dead client's state; the next connect starts anew
             self._host = None
 
 
