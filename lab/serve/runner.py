@@ -47,14 +47,16 @@ class Runner:
 
     def __init__(self, handlers: dict[str, Handler], store=None,
                  max_per_owner: int = MAX_JOBS_PER_OWNER, max_queue: int = MAX_QUEUE, check=None,
-                 isolate: bool = False, preload: tuple[str, ...] = (), cancel_grace_s: float = CANCEL_GRACE_S):
+                 isolate: bool = False, preload: tuple[str, ...] = (), cancel_grace_s: float = CANCEL_GRACE_S,
+                 backend=None):
         self.handlers = dict(handlers)
+        self.backend = backend  # a RayBackend (lab/serve/ray_backend.py) runs jobs instead of child processes
         self.store = store
         self.check = check
         self.isolate = isolate
         self.cancel_grace_s = cancel_grace_s
         self._mp = None
-        if isolate:
+        if isolate and backend is None:
             self._mp = child.context(preload)
         self.max_per_owner = max_per_owner
         self.max_queue = max_queue
@@ -163,7 +165,8 @@ class Runner:
                 job.status, job.started = "running", time.time()
             JobContext(job).emit("status", status="running")
             try:
-                outcome = self._run_isolated(job) if self._mp is not None else self._run_here(job)
+                away = self._mp is not None or self.backend is not None
+                outcome = self._run_isolated(job) if away else self._run_here(job)
             except Exception as exc:  # starting the child failed: still never take the worker down
                 outcome = ("crash", f"{type(exc).__name__}: {exc}", traceback.format_exc())
             self._settle(job, outcome)
@@ -192,9 +195,9 @@ class Runner:
             ended.set()
 
     def _run_isolated(self, job: Job) -> tuple:
-        from lab.serve import child
-        return child.run_isolated(self._mp, job, self.handlers[job.kind], lambda e: append_event(job, e),
-                                  lambda: self._check_budget(job), self.cancel_grace_s)
+        run = self.backend.run if self.backend is not None else lambda *a: child.run_isolated(self._mp, *a)
+        return run(job, self.handlers[job.kind], lambda e: append_event(job, e),
+                   lambda: self._check_budget(job), self.cancel_grace_s)
 
     def _check_budget(self, job: Job) -> None:
         """Past its budget, a running job is cancelled like a Stop press, and remembers why."""
@@ -270,13 +273,18 @@ def handlers() -> dict:
     return dict(JOB_KINDS)
 
 
-def build_runner(store=None, isolate: bool = True) -> Runner:
+def build_runner(store=None, isolate: bool = True, backend=None) -> Runner:
     """The runner over the process's one store, every job checked by lab.serve.guards before it is queued and
-    run in a child process (isolate=False runs it on the worker thread, for tests of the queue itself)."""
+    run in a child process, or on the Ray cluster LAB_RAY_ADDRESS names (`backend` replaces that choice);
+    isolate=False runs it on the worker thread, for tests of the queue itself."""
     from lab.serve.guards import check_job
+    from lab.serve.ray_backend import from_env
+
+    backend = backend or (from_env() if isolate else None)
 
     if store is None:
         from lab.store import get_store
         store = get_store()
     return Runner(handlers(), store=store, isolate=isolate, preload=child.HEAVY_MODULES if isolate else (),
+                  backend=backend,
                   check=lambda kind, config, owner, allow_local: check_job(kind, config, owner, allow_local, store))

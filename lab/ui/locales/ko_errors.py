@@ -350,5 +350,13 @@ ERRORS = {
         '시간 예산 {0}초에 이르러 멈췄습니다. 아직 끝난 것이 없었습니다.',
     'Lower the steps or the batch size to fit.':
         '맞추려면 스텝이나 배치 크기를 낮추세요.',
+    'The Ray cluster at {0} is unreachable, so the job could not run; try again in a minute, or ask the instructor to check the cluster.':
+        'Ray 클러스터 {0}에 연결할 수 없어 작업을 실행하지 못했습니다. 1분 뒤 다시 해 보거나 강사에게 클러스터를 확인해 달라고 하세요.',
+    'The cluster node running this job left the cluster before the job finished; its log shows how far it got. Run it again.':
+        '이 작업을 실행하던 클러스터 노드가 작업이 끝나기 전에 클러스터에서 빠졌습니다. 로그에서 어디까지 진행됐는지 볼 수 있습니다. 다시 실행하세요.',
+    "The job's Ray worker process ended before the job finished; its log shows how far it got. Run it again.":
+        '작업의 Ray 워커 프로세스가 작업이 끝나기 전에 종료됐습니다. 로그에서 어디까지 진행됐는지 볼 수 있습니다. 다시 실행하세요.',
+    'Jobs are set to run on a Ray cluster (LAB_RAY_ADDRESS), but Ray is not installed with the app; install requirements-ray.txt or unset LAB_RAY_ADDRESS.':
+        '작업이 Ray 클러스터에서 실행되도록 설정되어 있지만 (LAB_RAY_ADDRESS) 앱에 Ray가 설치되어 있지 않습니다. requirements-ray.txt를 설치하거나 LAB_RAY_ADDRESS를 지우세요.',
 }
 ERRORS.update(LOGS)  # a job's log lines are matched the same way (lab/ui/locales/ko_logs.py)
