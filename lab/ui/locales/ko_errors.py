@@ -345,3 +345,10 @@ ERRORS = {
     'Lower the steps or the batch size to fit.':
         '맞추려면 스텝이나 배치 크기를 낮추세요.',
 }
+
+# the queue, its backends and runs that shared a training
+ERRORS.update({
+    "There is no job backend '{0}'; the lab has: {1}.": "작업 백엔드 '{0}'은(는) 없습니다. 랩에 있는 것: {1}.",
+    "This run is not yours to train again; press the tab's own button instead.":
+        "이 실행은 다시 학습할 수 있는 내 실행이 아닙니다; 탭의 학습 버튼을 누르세요.",
+})
