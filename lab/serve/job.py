@@ -36,6 +36,7 @@ class Job:
     cancel_event: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     saved: int = 0                  # events[:saved] have had their curve points written to the store
+    turn: int = 0                   # its owner's turn in the queue (lab/serve/turns.py)
     key: str | None = None          # its identity (lab/serve/identity.py); None: it never joins another
     estimate_s: float | None = None  # the guard's estimate of its seconds, before the lab's correction
     memory: int = 0                 # predicted bytes while it runs (the guard's ledger)

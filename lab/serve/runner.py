@@ -61,7 +61,7 @@ class Runner(Joining):
         self.slots, self.memory_budget, self.coalesce = max(1, slots), memory_budget, coalesce
         self.max_per_owner = max_per_owner
         self.max_queue = max_queue
-        self.durations = turns.Durations()
+        self.durations, self.turns = turns.Durations(), turns.Turns()
         self._jobs: dict[str, Job] = {}
         self._queue: list[Job] = []      # trainings waiting, oldest first (served in turn, see _next)
         self._running: list[Job] = []    # trainings a slot is running
@@ -114,6 +114,7 @@ class Runner(Joining):
             self._jobs[job.id] = job
             same = None if fresh or key is None else self._identical(key)
             if same is None:
+                job.turn = self.turns.assign(owner)
                 self._queue.append(job)
                 self._cond.notify_all()
             elif same in self._queue or same in self._running:
@@ -192,7 +193,7 @@ class Runner(Joining):
 
     # --- the queue ---------------------------------------------------------
     def _ordered(self) -> list[Job]:
-        return turns.order(self._queue, self._running)
+        return self.turns.order(self._queue)
 
     def _next(self) -> Job | None:
         """Called with self._cond held: the training whose turn it is, if the memory budget has room for it
@@ -216,8 +217,8 @@ class Runner(Joining):
             return 0, None, None
         ordered = self._ordered()
         now = time.time()
-        start, end = turns.forecast(ordered, self._running, self.slots, now, self._expected).get(training.id,
-                                                                                                  (None, None))
+        plan = turns.forecast(ordered, self._running, self.slots, now, self._expected, self.memory_budget)
+        start, end = plan.get(training.id, (None, None))
         return (ordered.index(training) + 1, None if start is None else max(0.0, start - now),
                 None if end is None else max(0.0, end - now))
 
@@ -232,6 +233,7 @@ class Runner(Joining):
                     return
                 self._queue.remove(job)
                 self._running.append(job)
+                self.turns.started(job.turn)
                 job.started = time.time()
                 members = self._members(job)
                 for member in members:

@@ -1,8 +1,8 @@
 """Whose job runs next, on how many slots, and when a waiting job can expect to start and end.
 
-- **Turns.** Owners are served in turn: a queued job's turn is how many jobs its owner already has
-  running or ahead of it in the queue, so a student's second job waits behind every other student's
-  first one; within a turn, first come first served.
+- **Turns.** Owners are served in turn: each job gets a turn number, one past its owner's previous
+  job's, so a student's second job waits behind every other student's first one; within a turn,
+  first come first served.
 - **Slots.** `LAB_WORKERS` jobs run side by side, each in its own child process with its share of
   the cores. The default: one per GPU; else one per four cores (one on a 2-core Space, where one
   training at a time is fastest; four on a 16-core machine).
@@ -51,14 +51,27 @@ def threads_per_slot(slots: int) -> int:
     return wanted or max(1, cores() // max(1, slots))
 
 
-def order(queued: list, running: list) -> list:
-    """`queued` (jobs with .owner, oldest first) in serving order, given the jobs `running` now."""
-    taken = collections.Counter(job.owner for job in running)
-    turns = []
-    for index, job in enumerate(queued):
-        turns.append((taken[job.owner], index, job))
-        taken[job.owner] += 1
-    return [job for _, _, job in sorted(turns, key=lambda t: t[:2])]
+class Turns:
+    """Start-time fair queuing: a job's turn is one past its owner's previous job's turn, and never
+    earlier than the turn being served now (so a newcomer is not put behind the whole history, and
+    an owner who trained a lot earlier waits no longer than anyone else)."""
+
+    def __init__(self):
+        self._last: dict[str, int] = {}
+        self.now = 0
+
+    def assign(self, owner: str) -> int:
+        turn = max(self._last.get(owner, -1) + 1, self.now)
+        self._last[owner] = turn
+        return turn
+
+    def started(self, turn: int) -> None:
+        self.now = max(self.now, turn)
+
+    @staticmethod
+    def order(queued: list) -> list:
+        """`queued` (jobs with .turn, oldest first) in serving order: by turn, then first come."""
+        return [job for _, _, job in sorted((job.turn, i, job) for i, job in enumerate(queued))]
 
 
 class Durations:
@@ -81,22 +94,31 @@ class Durations:
         return sum(seconds) / len(seconds) if seconds else None
 
 
-def forecast(ordered: list, running: list, slots: int, now: float, expected) -> dict:
-    """{job id: (start, end)} for the queued jobs in `ordered`, played forward over `slots`;
-    `expected(job)` gives a job's seconds (None: unknown, and every estimate after it is unknown)."""
-    free = []
+def forecast(ordered: list, running: list, slots: int, now: float, expected, budget: int | None = None) -> dict:
+    """{job id: (start, end)} for the queued jobs in `ordered`, played forward over `slots` and the memory
+    `budget` (jobs have .memory); `expected(job)` gives a job's seconds, None where it is unknown (then
+    every job behind it has no estimate either). A job never starts before the one ahead of it."""
+    inf = float("inf")
+    occupants = []  # (end, memory) of every job running or planned
     for job in running:
         length = expected(job)
-        free.append(None if length is None else max(now + 1.0, (job.started or now) + length))
-    free += [now] * max(0, slots - len(free))
-    plan = {}
+        occupants.append((inf if length is None else max(now + 1.0, (job.started or now) + length), job.memory))
+    plan, earliest = {}, now
     for job in ordered:
-        known = [t for t in free if t is not None]
-        if not known:
-            break
-        slot = free.index(min(known))
+        start = earliest
+        while True:
+            active = [(end, memory) for end, memory in occupants if end > start]
+            fits = not active or (len(active) < slots and (budget is None or
+                                                           sum(m for _, m in active) + job.memory <= budget))
+            if fits:
+                break
+            start = min(end for end, _ in active)
+            if start == inf:
+                return plan
         length = expected(job)
-        start = free[slot]
-        plan[job.id] = (start, None if length is None else start + length)
-        free[slot] = None if length is None else start + length
+        if length is None:
+            return plan | {job.id: (start, None)}
+        plan[job.id] = (start, start + length)
+        occupants.append((start + length, job.memory))
+        earliest = start
     return plan
