@@ -18,6 +18,7 @@ training never holds the web server's GIL and a crash fails that job only. Handl
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 import traceback
@@ -309,10 +310,11 @@ def handlers() -> dict:
     return dict(JOB_KINDS)
 
 
-def build_runner(store=None, isolate: bool = True, slots: int | None = None, backend: str = "local") -> Runner:
+def build_runner(store=None, isolate: bool = True, slots: int | None = None, backend: str | None = None) -> Runner:
     """The runner over the process's one store, every job checked by lab.serve.guards before it is queued and
     run in a child process (isolate=False runs it on the worker thread, for tests of the queue itself),
-    on `slots` slots (LAB_WORKERS, else sized to the machine), identical jobs trained once."""
+    on `slots` slots (LAB_WORKERS, else sized to the machine) of the backend LAB_BACKEND names (default
+    "local"), identical jobs trained once."""
     from lab.serve.backend import make_backend
     from lab.serve.guards import check_job
 
@@ -322,5 +324,5 @@ def build_runner(store=None, isolate: bool = True, slots: int | None = None, bac
     preload = child.HEAVY_MODULES if isolate else ()
     return Runner(handlers(), store=store, slots=slots or turns.default_slots(), coalesce=True,
                   memory_budget=limits.memory_budget(),
-                  backend=make_backend(backend, isolate=isolate, preload=preload, grace_s=CANCEL_GRACE_S),
+                  backend=make_backend(backend or os.environ.get("LAB_BACKEND") or "local", isolate=isolate, preload=preload, grace_s=CANCEL_GRACE_S),
                   check=lambda kind, config, owner, allow_local: check_job(kind, config, owner, allow_local, store))
