@@ -32,6 +32,7 @@ from lab.serve import child, identity, turns
 from lab.serve.backend import LocalBackend
 from lab.serve.job import ACTIVE, Job, JobContext
 from lab.serve.joining import Joining
+from lab.serve.outcome import ending
 
 MAX_JOBS_PER_OWNER = limits.MAX_JOBS_PER_OWNER
 MAX_QUEUE = limits.MAX_QUEUE
@@ -256,36 +257,16 @@ class Runner(Joining):
             job.cancel_event.set()
 
     def _settle(self, job: Job, outcome: tuple) -> None:
-        """The job's end from the handler's outcome. A handler that returns after a cancel (a budget
-        or a Stop press) ends "cancelled" but keeps what it returned: the methods that finished."""
-        kind = outcome[0]
-        if kind == "result" and not job.cancel_event.is_set():
-            status, result, error = "done", outcome[1] or {}, None
-        elif kind == "result":
-            status, result, error = "cancelled", outcome[1] or {}, self._stop_reason(job, bool(outcome[1]))
-        elif kind == "cancelled":
-            note = outcome[1] if len(outcome) > 1 else ""
-            status, result, error = "cancelled", None, self._stop_reason(job, False, note)
-        elif kind == "error":
-            status, result, error = "failed", None, outcome[1]
-        elif kind == "crash":
-            self._relay(job, {"t": round(time.time() - job.started, 3), "type": "log", "message": outcome[2]})
-            status, result, error = "failed", None, f"The job failed: {outcome[1]}"
-        else:  # "died": the child process ended without a word
-            status, result, error = "failed", None, outcome[1]
+        """The training's end for every run that follows it (lab/serve/outcome.py reads the outcome)."""
+        status, result, error, log = ending(job, outcome)
+        if log:
+            self._relay(job, {"t": round(time.time() - job.started, 3), "type": "log", "message": log})
         if status == "done":
             self.durations.seen(job.kind, job.estimate_s, time.time() - job.started)
         with self._cond:
             self._running.remove(job)
             self._end(job, status, result, error)
             self._cond.notify_all()  # a slot and its memory are free
-
-    @staticmethod
-    def _stop_reason(job: Job, kept: bool = True, note: str = "") -> str:
-        why = f"Stopped at its time budget of {job.budget_s:g} s" if job.stopped_by_budget else "Stopped by the user"
-        text = f"{why}; " + ("what finished before is kept." if kept else "nothing had finished yet.")
-        text += f" {note}" if note else ""
-        return text + (" Lower the steps or the batch size to fit." if job.stopped_by_budget else "")
 
     def _watch(self) -> None:
         """Every few seconds: write running jobs' new curve points (the budget is the worker's watchdog's)."""

@@ -230,8 +230,10 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
         # On the server's event loop: no thread hand-off, and nothing in it waits. Its inputs arrive
         # unprocessed (the token and the language are plain strings; States need no preprocessing).
         updates = page_update(views, kind, owner_of(token), state, len(outputs), watched, page_lang)
-        new_state = updates[0]
-        return [*updates, gr.Button(visible=new_state["afresh"]) if isinstance(new_state, dict) else gr.skip()]
+        new_state = updates[0]  # a dict this page is sent, or gradio's skip
+        fresh = gr.Button(visible=new_state["afresh"]) if isinstance(new_state, dict) and "afresh" in new_state \
+            else gr.skip()
+        return [*updates, fresh]
 
     timer.tick(tick, [owner, watch, job_state, lang], [job_state, status, *outputs, afresh], concurrency_limit=None,
                show_progress="hidden", queue=False, api_name=f"{kind}_tick", js=LANG_JS, preprocess=False)
