@@ -120,6 +120,8 @@ class Joining:
         if self.store is not None and save:
             try:
                 self.store.finish_run(job.id, status, result, error, unsaved)
+                with job.lock:
+                    self.store.save_events(job.id, list(job.events))
             except Exception as exc:  # the store must not break the worker; the page shows the failure
                 job.error = (error + " " if error else "") + f"The run could not be saved to history: {exc}."
         self._finished.append(job.id)

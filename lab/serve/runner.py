@@ -31,6 +31,7 @@ from lab.kinds import JOB_KINDS
 from lab.serve import child, identity, turns
 from lab.serve.backend import LocalBackend
 from lab.serve.job import ACTIVE, Job, JobContext
+from lab.serve.history import History
 from lab.serve.joining import Joining
 from lab.serve.outcome import ending
 
@@ -58,6 +59,7 @@ class Runner(Joining):
                  slots: int = 1, memory_budget: int | None = None, coalesce: bool = False, backend=None):
         self.handlers = dict(handlers)
         self.store = store
+        self.history = History(store) if store is not None and hasattr(store, "events") else None
         self.check = check
         self.backend = backend or LocalBackend(isolate, preload, cancel_grace_s)
         self.slots, self.memory_budget, self.coalesce = max(1, slots), memory_budget, coalesce
@@ -157,8 +159,8 @@ class Runner(Joining):
         to start and to end (None where the lab has nothing to go on yet)."""
         with self._cond:
             job = self._jobs.get(job_id)
-            if job is None:
-                return None
+            if job is None:  # from before a restart (or long finished): as the store keeps it
+                return self.history.snapshot(job_id, since) if self.history is not None else None
             position, starts_in, ends_in = self._place(job)
             waiting = len(self._queue)
         with job.lock:
@@ -172,10 +174,13 @@ class Runner(Joining):
                 "finished": job.finished}
 
     def jobs(self, owner: str | None = None, kind: str | None = None) -> list[dict]:
-        """Newest first: id, kind, status, owner of every job kept in memory."""
+        """Newest first: id, kind, status, owner of every job kept in memory; for an owner with none of
+        this kind in memory, their newest run in the store (so a page finds its run after a restart)."""
         with self._cond:
             found = [j for j in self._jobs.values()
                      if (owner is None or j.owner == owner) and (kind is None or j.kind == kind)]
+        if not found and owner and self.history is not None:
+            return self.history.last(owner, kind)
         found.sort(key=lambda j: j.created, reverse=True)
         return [{"id": j.id, "kind": j.kind, "status": j.status, "owner": j.owner} for j in found]
 

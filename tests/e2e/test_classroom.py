@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -100,10 +101,9 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def test_a_restarted_app_finds_the_same_history(browser, tmp_path, shot):
-    data = tmp_path / "lab_data"
+    data = tmp_path / "restarted_lab"
     data.mkdir()
-    shared = (ROOT / "lab_data" if "LAB_TEST_CACHE" not in os.environ else
-              __import__("pathlib").Path(os.environ["LAB_TEST_CACHE"])).resolve() / "models"
+    shared = Path(os.environ.get("LAB_TEST_CACHE", ROOT / "lab_data")).resolve() / "models"
     (data / "models").symlink_to(shared, target_is_directory=True)
     port = _free_port()  # the same origin before and after: the browser's storage belongs to it
     url = f"http://127.0.0.1:{port}/"
