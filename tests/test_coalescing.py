@@ -181,3 +181,15 @@ def test_a_joined_upload_run_shows_its_own_file_name(data_dir, tmp_path):
     runner.shutdown()
     assert copied["copied_from"] and first["result"]["name"] == "alice-secret.csv"
     assert copied["result"] == {"data": str(theirs), "name": "class.csv"}
+
+
+def test_on_a_gpu_identical_jobs_each_train_and_the_page_says_why(data_dir, monkeypatch):
+    monkeypatch.setattr(identity, "device_kind", lambda: "cuda:NVIDIA H200")
+    work = Trainings()
+    work.gate.set()
+    runner = Runner({"train": work}, coalesce=True)
+    first = wait_for(runner, runner.submit("alice", "train", {"lr": 0.7}))
+    second = wait_for(runner, runner.submit("bob", "train", {"lr": 0.7}))
+    runner.shutdown()
+    assert work.count == 2 and second["copied_from"] is None
+    assert any(e.get("message") == identity.NOT_REPEATABLE for e in first["events"] + second["events"])

@@ -24,6 +24,8 @@ import shutil
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1]
+NOT_REPEATABLE = ("On this GPU every job trains on its own: its training is not repeatable bit for bit, so "
+                  "identical settings are not shared between pages.")
 
 
 @functools.lru_cache(maxsize=1)

@@ -105,6 +105,8 @@ class Runner(Joining):
             config, budget_s, notices, *rest = self.check(kind, config, owner, allow_local)
             need = rest[0] if rest else {}
         key = identity.job_key(kind, config) if self.coalesce and not allow_local else None
+        if self.coalesce and not identity.deterministic(identity.device_kind()):
+            notices = [*notices, identity.NOT_REPEATABLE]
         with self._cond:
             self._room(owner)
             job = Job(id=uuid.uuid4().hex, owner=owner, kind=kind, config=config, budget_s=budget_s, key=key,
