@@ -62,12 +62,15 @@ def test_two_students_with_identical_settings_share_one_training(browser, app_ur
     assert curves(alice) == curves(bob)  # one training's curve, step for step
     shot(bob, "classroom-02-both-done")
 
-    alice_runs, bob_runs = own_runs(alice), own_runs(bob)
-    assert len(alice_runs) == 1 and len(bob_runs) == 1 and alice_runs != bob_runs  # each their own, private
-    with sqlite3.connect(app_data / "runs.sqlite") as db:
-        results = [db.execute("SELECT result FROM runs WHERE id=?", (run,)).fetchone()[0]
-                   for run in alice_runs + bob_runs]
-    seconds = [re.search(r'"total_seconds": ([0-9.]+)', r).group(1) for r in results]
+    with sqlite3.connect(app_data / "runs.sqlite") as db:  # the two newest comparisons: alice's and bob's
+        rows = db.execute("SELECT id, owner, result FROM runs WHERE kind='finetune' ORDER BY created DESC "
+                          "LIMIT 2").fetchall()
+    (bob_run, bob_owner, bob_result), (alice_run, alice_owner, alice_result) = rows
+    assert alice_owner != bob_owner
+    alice_sees, bob_sees = own_runs(alice), own_runs(bob)  # each their own run; the other's stays private
+    assert alice_run in alice_sees and bob_run not in alice_sees
+    assert bob_run in bob_sees and alice_run not in bob_sees
+    seconds = [re.search(r'"total_seconds": ([0-9.]+)', r).group(1) for r in (alice_result, bob_result)]
     assert seconds[0] == seconds[1]  # the same measured training: it ran once
     shot(bob, "classroom-03-own-history")
     alice_ctx.close()
