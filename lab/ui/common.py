@@ -69,7 +69,7 @@ def status_text(snap: dict, owner: str) -> str:
     if status == "done" and snap.get("copied_from"):
         return copied_text(snap, whose)
     if status == "done":
-        return tr("**Done** in {took:.1f} s{whose}.", took=took, whose=whose) + (
+        return tr("**Done** in {took:.1f} s{whose}.", took=took, whose=whose) + together + (
             " " + translated(snap["error"]) if snap.get("error") else "")
     if status == "cancelled":
         return tr("**Stopped**{whose}: {why}", whose=whose,
