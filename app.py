@@ -11,6 +11,8 @@ import gradio as gr
 
 from lab import limits, sources
 from lab.errors import LabError
+from lab.resources import data_dir
+from lab.serve import owners
 from lab.serve.runner import build_runner
 from lab.ui import common, finetune_tab, gradio_patches, pipeline_tab, pretrain_tab, runs_tab, sft_tab, tokenizer_tab
 from lab.ui.common import poll_only_the_open_tab
@@ -32,7 +34,8 @@ TABS = [("1 · Pipeline", "pipeline", pipeline_tab), ("2 · Tokenizer", "tokeniz
 def build_demo(runner=None) -> gr.Blocks:
     runner = runner or build_runner()
     with gr.Blocks(title=_("Fine-Tuning Lab")) as demo:
-        owner = gr.BrowserState("", storage_key="fine-tuning-lab-owner")  # a signed token (lab/serve/owners.py)
+        # a signed token (lab/serve/owners.py), encrypted with the lab's key so a restart can read it back
+        owner = gr.BrowserState("", storage_key="fine-tuning-lab-owner", secret=owners.browser_secret())
         watch = common.PAGE["watch"] = gr.State(None)  # the run a ?run=ID link names, once checked
         gr.Markdown(INTRO)
         link_note = gr.HTML("", elem_id="watch-note")
@@ -84,9 +87,15 @@ def build_demo(runner=None) -> gr.Blocks:
 
 
 def launch_kwargs() -> dict:
-    """What `launch()` takes in gradio 6: theme and css moved here from gr.Blocks()."""
+    """What `launch()` takes in gradio 6: theme and css moved here from gr.Blocks(). Downloads (run zips,
+    exports, reports, tokenizers) live in the data folder, which may lie outside the app's folder
+    (LAB_DATA_DIR=/data on a Space with persistent storage): gradio serves them from there, and never the
+    lab's key or its history database."""
+    data = data_dir().resolve()
     return {"css": (ASSETS / "lab.css").read_text(), "theme": gr.themes.Soft(), "i18n": I18N,
-            "max_file_size": limits.MAX_UPLOAD_BYTES, "show_error": False, "footer_links": ["api", "settings"]}
+            "max_file_size": limits.MAX_UPLOAD_BYTES, "show_error": False, "footer_links": ["api", "settings"],
+            "allowed_paths": [str(data / "downloads"), str(data / "runs")],
+            "blocked_paths": [str(data / "secret"), str(data / "runs.sqlite")]}
 
 
 def start_up():

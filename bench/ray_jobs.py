@@ -3,7 +3,7 @@
     .venv/bin/python bench/ray_jobs.py --jobs 5 --json ray_jobs.json
     .venv/bin/python bench/ray_jobs.py --address ray://head:10001   # a real cluster instead of a local one
 
-Both backends run the same jobs through the runner's seam (`run(job, target, on_event, watch, grace)`):
+Both backends run the same jobs through the runner's seam (`run(job, target, on_event, watch)`):
 `--jobs` jobs of `--steps` steps, each step an event stamped with the wall clock as it is emitted and a
 sleep of `--pause` s (no CPU, so the two backends are measured, not the work). Per event: the delay
 from its emit to the app's on_event. Per job: the overhead, the job's wall time in the app minus the
@@ -50,7 +50,7 @@ def measure(run, jobs: int, cfg: dict, target="bench.ray_jobs:stamp") -> dict:
         job = Job(id=f"bench{n}{int(time.time() * 1000)}", owner="bench", kind="tokenizer", config=cfg)
         job.started = time.time()
         seen = lambda event: "wall" in event and delays.append(time.time() - event["wall"])  # noqa: E731
-        outcome = run(job, target, seen, lambda: None, 30.0)
+        outcome = run(job, target, seen, lambda: None)
         assert outcome[0] == "result", outcome
         overheads.append(time.time() - job.started - outcome[1].get("work_s", 0.0))
     return {"event_delay_s": percentiles(delays) if delays else None, "job_overhead_s": percentiles(overheads)}
@@ -70,11 +70,12 @@ def main() -> None:
 
     from lab.config import TokenizerConfig
     from lab.serve import child
+    from lab.serve.backend import LocalBackend
     from lab.serve.ray_backend import RayBackend
 
-    mp = child.context(child.HEAVY_MODULES)
-    child.warm(mp)
-    backends = {"child": lambda *a: child.run_isolated(mp, *a), "ray": None}
+    local = LocalBackend(isolate=True, preload=child.HEAVY_MODULES)
+    local.warm()
+    backends = {"child": local.run, "ray": None}
     started = time.time()
     ray_backend = RayBackend(args.address, object_store_mb=256 if args.address == "local" else None)
     ray_backend.connect()

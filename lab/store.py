@@ -238,6 +238,18 @@ class Store:
         shutil.rmtree(self.downloads(run_id), ignore_errors=True)
         for legacy in (f"{run_id}.zip", f"report-{run_id}.zip"):  # where older versions wrote them
             (self.root / "downloads" / legacy).unlink(missing_ok=True)
+        (self.root / "events" / f"{run_id}.json").unlink(missing_ok=True)
+
+    def save_events(self, run_id: str, events: list[dict]) -> None:
+        """Every event of a finished run, so its tab draws it again after a restart."""
+        path = self.root / "events" / f"{run_id}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(events, default=str))
+
+    def events(self, run_id: str) -> list[dict]:
+        """The events saved with a run ([] for a run that ended before events were saved)."""
+        path = self.root / "events" / f"{run_id}.json"
+        return json.loads(path.read_text()) if RUN_ID.fullmatch(run_id or "") and path.is_file() else []
 
     def owner_runs(self, owner: str) -> list[dict]:
         """An owner's finished runs, oldest first, with the bytes their folders hold (for pruning)."""

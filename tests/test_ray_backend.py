@@ -30,13 +30,13 @@ KINDS = {"count": "tests.isolated_handlers:count", "ignore_cancel": "tests.isola
 def test_without_lab_ray_address_nothing_imports_ray_and_without_ray_a_job_says_so():
     env = {k: v for k, v in os.environ.items() if k != "LAB_RAY_ADDRESS"}
     code = ("import sys; from lab.serve.runner import build_runner; from lab.store import Store; "
-            "runner = build_runner(Store()); assert runner.backend is None; runner.shutdown(); "
+            "runner = build_runner(Store()); assert runner.backend.name == 'local'; runner.shutdown(); "
             "import lab.serve.ray_backend, lab.__main__; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ray')); "
             "sys.modules['ray'] = None; "  # as where ray is not installed
             "from lab.serve.job import Job; from lab.serve.ray_backend import RayBackend; "
             "job = Job(id='j', owner='a', kind='tokenizer', config={}); "
-            "print(RayBackend('local').run(job, 'tests.isolated_handlers:count', print, lambda: None, 1.0))")
+            "print(RayBackend('local', grace_s=1.0).run(job, 'tests.isolated_handlers:count', print, lambda: None))")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0, out.stderr[-2000:]
@@ -49,7 +49,7 @@ def test_without_lab_ray_address_nothing_imports_ray_and_without_ray_a_job_says_
 @pytest.fixture(scope="module")
 def backend():
     pytest.importorskip("ray")
-    backend = RayBackend("local", num_cpus=2, object_store_mb=128)
+    backend = RayBackend("local", num_cpus=2, object_store_mb=128, grace_s=2.0)  # a job ignoring Stop: 2 s
     # "local" starts its own instance even where RAY_ADDRESS (or a stale `ray start`) names a dead one
     os.environ["RAY_ADDRESS"], before = "127.0.0.1:1", os.environ.get("RAY_ADDRESS")
     try:

@@ -32,6 +32,15 @@ def test_runs_survive_a_restart(data_dir):
     assert (reopened.run_dir(job_id) / "weights.bin").read_bytes() == b"123"
     assert [r["id"] for r in reopened.list_runs(kind="count", status="done")] == [job_id]
 
+    restarted = Runner({"count": lambda cfg, ctx: {}}, store=reopened)  # the app's next process
+    assert restarted.jobs(owner="owner-1", kind="count") == [
+        {"id": job_id, "kind": "count", "status": "done", "owner": "owner-1"}]  # its page follows it again
+    assert restarted.jobs(owner="someone-else", kind="count") == []
+    snap = restarted.snapshot(job_id)
+    assert [e["loss"] for e in snap["events"] if e["type"] == "step"] == [1.0, 0.5, 1 / 3]  # and draws it whole
+    assert snap["status"] == "done" and snap["result"] == {"final": 0.33}
+    restarted.shutdown()
+
 
 def test_opening_the_store_again_leaves_live_runs_alone(data_dir):
     store = Store()

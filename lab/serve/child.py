@@ -113,13 +113,15 @@ def died(exitcode: int | None) -> str:
 
 
 def run_isolated(ctx, job, target, on_event: Callable[[dict], None], watch: Callable[[], None],
-                 grace_s: float) -> tuple:
+                 grace_s: float, env: dict | None = None) -> tuple:
     """Run `target(job.config, ctx)` in a child; returns the child's outcome tuple (see the docstring).
-    `watch()` runs every POLL_S (budgets); the job's cancel_event is mirrored into the child."""
+    `watch()` runs every POLL_S (budgets); the job's cancel_event is mirrored into the child; `env`
+    adds to the environment the child gets (its share of the cores)."""
     receive, send = ctx.Pipe(duplex=False)
     cancel = ctx.Event()
     process = ctx.Process(target=child_main, name=f"lab-job-{job.id[:8]}", daemon=True,
-                          args=(target, job.config, job.id, job.started, dict(os.environ), os.getcwd(), send, cancel))
+                          args=(target, job.config, job.id, job.started, {**os.environ, **(env or {})}, os.getcwd(),
+                                send, cancel))
     process.start()
     send.close()  # the child holds the only writing end: EOF on ours means it has exited
     outcome, cancelled_at, killed = None, None, False

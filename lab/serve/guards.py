@@ -5,7 +5,8 @@ config under the page's rules (no typed paths, only runs the owner may read; the
 `allow_local`), checks the settings, predicts the memory with the same ledger the pages draw
 (lab.metrics.predict_memory on a weightless skeleton of the model), estimates the time
 (lab.limits.step_seconds, an estimate stated as such), prunes the owner's oldest runs when their
-files fill the owner's share of the disk, and returns (config, budget_s, notices).
+files fill the owner's share of the disk, and returns (config, budget_s, notices, need): `need` is
+the predicted memory and seconds, which the queue uses for its budget and its expected times.
 """
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ def _finetune(cfg, owner, allow_local):
         seconds += cfg.steps * limits.step_seconds(params, cfg.batch_size, cfg.max_length, trainable, name != "head")
         seconds += limits.step_seconds(params, cfg.eval_size or 400, cfg.max_length, 0, False)
     limits.check_budget(memory, seconds, "the steps, the batch size, the maximum length or the number of methods")
-    return cfg
+    return cfg, {"memory": memory, "seconds": seconds}
 
 
 def _causal(kind, cfg, owner, allow_local):
@@ -104,7 +105,7 @@ def _causal(kind, cfg, owner, allow_local):
         step += limits.step_seconds(params, cfg.batch_size * pairs, cfg.max_length, 0, False)  # the reference
     answers = 2 * limits.step_seconds(params, cfg.eval_size * cfg.max_new_tokens, cfg.max_length, 0, False)
     limits.check_budget(need, cfg.steps * step + answers, "the steps, the batch size or the maximum length")
-    return cfg
+    return cfg, {"memory": need, "seconds": cfg.steps * step + answers}
 
 
 def _pretrain(cfg, owner, allow_local):
@@ -126,7 +127,7 @@ def _pretrain(cfg, owner, allow_local):
     memory = pretrain.predicted_memory(shape, params, vocab)
     seconds = cfg.steps * limits.step_seconds(params, cfg.batch_size, cfg.block_size, params, True)
     limits.check_budget(memory, seconds, "the steps, the batch size, the block size or the model's size")
-    return cfg
+    return cfg, {"memory": memory, "seconds": seconds}
 
 
 def _tokenizer(cfg, owner, allow_local):
@@ -134,7 +135,7 @@ def _tokenizer(cfg, owner, allow_local):
 
     tokenization.validate(cfg)
     _check_upload(sources.resolve_data(cfg.corpus, _viewer(owner, allow_local), allow_local))
-    return cfg
+    return cfg, {}  # no estimate: the lab learns a tokenizer's length from the ones it has run
 
 
 CHECKS = {"finetune": _finetune, "sft": lambda c, o, a: _causal("sft", c, o, a),
@@ -155,14 +156,16 @@ def prune(owner: str, store) -> list[str]:
 
 
 def check_job(kind: str, config, owner: str, allow_local: bool = False, store=None):
-    """(config, budget_s, notices), or a LabError that says what to change."""
+    """(config, budget_s, notices, need), or a LabError that says what to change. `need` is what the
+    queue plans with: {"memory": predicted bytes, "seconds": the estimate} (either may be missing)."""
     check = CHECKS.get(kind)
+    need = {}
     if check is not None:
-        config = check(config, owner, allow_local)
+        config, need = check(config, owner, allow_local)
     notices = []
     if store is not None and not allow_local:
         removed = prune(owner, store)
         if removed:
             notices.append(f"Your {len(removed)} oldest run(s) were removed to keep your share of the disk "
                            f"({limits.MAX_OWNER_RUNS} runs, {limits.gb(limits.MAX_OWNER_BYTES_ON_DISK)}).")
-    return config, limits.job_seconds(), notices
+    return config, limits.job_seconds(), notices, need

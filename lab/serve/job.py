@@ -36,6 +36,14 @@ class Job:
     cancel_event: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     saved: int = 0                  # events[:saved] have had their curve points written to the store
+    turn: int = 0                   # its owner's turn in the queue (lab/serve/turns.py)
+    key: str | None = None          # its identity (lab/serve/identity.py); None: it never joins another
+    estimate_s: float | None = None  # the guard's estimate of its seconds, before the lab's correction
+    memory: int = 0                 # predicted bytes while it runs (the guard's ledger)
+    leader: "Job | None" = None     # the training this run follows; None: it is a training itself
+    followers: list = field(default_factory=list)  # runs of other pages following this training
+    left: bool = False              # its owner stopped it while others followed: the training goes on
+    copied_from: float | None = None  # answered from an identical run that finished at this time
 
 
 class JobContext:

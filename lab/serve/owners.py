@@ -3,7 +3,7 @@
 A browser keeps the token `<id>.<HMAC-SHA256(id)>` in its local storage (gr.BrowserState); every
 handler verifies it and works with the id alone. A forged or missing token gets a fresh id. The key
 is LAB_SECRET, else a random key written once to `<data dir>/secret` (mode 0600), so tokens
-outlive a restart. Clearing storage does mint a new id: `OwnerMint` caps how many one client address
+outlive a restart; the browser state's own encryption key comes from it too (`browser_secret`). Clearing storage does mint a new id: `OwnerMint` caps how many one client address
 gets per window (generously: a classroom shares one NAT address), and the queue's global limit
 bounds what any number of ids can ask for.
 
@@ -48,6 +48,12 @@ def _key() -> bytes:
 
 def _sign(owner_id: str) -> str:
     return hmac.new(_key(), owner_id.encode(), hashlib.sha256).hexdigest()
+
+
+def browser_secret() -> str:
+    """The key gr.BrowserState encrypts the page's local storage with, derived from the lab's own key:
+    gradio draws a new one per process otherwise, and every browser would be a stranger after a restart."""
+    return hmac.new(_key(), b"browser-state", hashlib.sha256).hexdigest()
 
 
 def issue() -> str:

@@ -10,11 +10,11 @@ Ray only runs the work. The address is one of
                        serving whatever happens to the cluster (a GCS address "host:6379" makes the
                        app a Ray driver, which Ray ends when its cluster goes away)
 
-`run(job, target, on_event, watch, grace_s)` starts one actor per job (lab/serve/ray_worker.py's
+`run(job, target, on_event, watch)` starts one actor per job (lab/serve/ray_worker.py's
 `JobHost`) with the CPUs (LAB_RAY_CPUS) and GPUs (LAB_RAY_GPUS, training kinds only) it asks for,
 and returns the same outcome tuples as `child.run_isolated`. Events come back by a long poll (the
 actor answers as soon as one is emitted); Stop and the time budget reach the job at its next step;
-an actor that ignores them for `grace_s` is killed. The run folder comes back packed and is unpacked
+an actor that ignores them for `grace_s` (set with the backend) is killed. The run folder comes back packed and is unpacked
 into the app's data folder, and the paths in the result are moved there with it.
 
 Nothing here imports ray until a job runs: lab/ imports without it.
@@ -77,8 +77,12 @@ def _probe(address: str) -> bool:
 class RayBackend:
     """Runs the runner's jobs as Ray actors. One per app; `run` may be called from several slots at once."""
 
-    def __init__(self, address: str, num_cpus: int | None = None, object_store_mb: int | None = None):
+    name = "ray"
+
+    def __init__(self, address: str, num_cpus: int | None = None, object_store_mb: int | None = None,
+                 grace_s: float = 30.0):
         self.address = address
+        self.grace_s = grace_s  # a job that ignores Stop this long is killed
         self.num_cpus = num_cpus or int(os.environ.get("LAB_RAY_CPUS_TOTAL") or 0) or None
         self.object_store_mb = object_store_mb
         self._lock = threading.Lock()
@@ -132,8 +136,10 @@ class RayBackend:
             self._host = None
             ray.shutdown()
 
-    def run(self, job, target, on_event, watch, grace_s: float) -> tuple:
-        """`target(job.config, ctx)` on the cluster; the outcome tuples of lab/serve/child.py."""
+    def run(self, job, target, on_event, watch, threads: int | None = None) -> tuple:
+        """`target(job.config, ctx)` on the cluster; the outcome tuples of lab/serve/child.py. `threads`
+        (the local slots' share of this machine) does not apply: a job asks Ray for LAB_RAY_CPUS."""
+        grace_s = self.grace_s
         runs = Path(resources.data_dir()) / "runs"
         inputs, moved = pack_inputs(job.config, runs)  # a failure here is the app's: the runner's crash
         try:
@@ -212,16 +218,6 @@ def _gone() -> tuple:
     from ray import exceptions as rx
 
     return (ConnectionError, rx.RaySystemError, rx.LocalRayletDiedError, rx.GetTimeoutError)
-
-
-def from_env() -> RayBackend | None:
-    """The backend LAB_RAY_ADDRESS asks for, connecting in the background, or None (child processes)."""
-    address = os.environ.get("LAB_RAY_ADDRESS", "").strip()
-    if not address:
-        return None
-    backend = RayBackend(address)
-    backend.warm()
-    return backend
 
 
 def serve_env(slots: int, address: str = "local", cpus: int | None = None) -> dict:

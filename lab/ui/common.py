@@ -55,9 +55,9 @@ def status_text(snap: dict, owner: str) -> str:
     whose = "" if snap["owner"] == owner else tr(" (shared with the class)")
     status = snap["status"]
     notices = " ".join(translated(e["message"]) for e in snap.get("all_events", []) if e.get("type") == "notice")
+    together = " " + tr("One training for every page that asked for the same.") if snap.get("joined") else ""
     if status == "queued":
-        return (tr("**Queued**, position {position}{whose}. The lab runs one job at a time.",
-                   position=snap["position"], whose=whose) + " " + notices).strip()
+        return (queued_text(snap, whose) + together + " " + notices).strip()
     if status == "running":
         step = next((e for e in reversed(snap.get("all_events", [])) if e.get("type") == "step"), None)
         if step:
@@ -65,18 +65,53 @@ def status_text(snap: dict, owner: str) -> str:
             return tr("**Running**{whose}:{method} step {step}/{max_steps}, {per_step:.2f} s/step, "
                       "about {eta:.0f} s left.", whose=whose, method=method, step=step["step"],
                       max_steps=step.get("max_steps", "?"), per_step=step.get("seconds_per_step", 0),
-                      eta=step.get("eta", 0))
+                      eta=step.get("eta", 0)) + together
         last_log = next((e for e in reversed(snap.get("all_events", [])) if e.get("type") == "log"), None)
         what = translated(last_log["message"]) if last_log else tr("starting")  # f-strings too (ko_logs)
         return tr("**Running**{whose}: {what}", whose=whose, what=what.rstrip(".…") + "…")
     took = (snap["finished"] or 0) - (snap["started"] or snap["created"])
+    if status == "done" and snap.get("copied_from"):
+        return copied_text(snap, whose)
     if status == "done":
-        return tr("**Done** in {took:.1f} s{whose}.", took=took, whose=whose) + (
+        return tr("**Done** in {took:.1f} s{whose}.", took=took, whose=whose) + together + (
             " " + translated(snap["error"]) if snap.get("error") else "")
     if status == "cancelled":
         return tr("**Stopped**{whose}: {why}", whose=whose,
                   why=translated(snap["error"]) if snap["error"] else tr("what finished before is kept."))
     return tr("**Failed**{whose}: {error}", whose=whose, error=translated(snap["error"]))
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return tr("{n} s", n=max(1, round(seconds / 5) * 5))
+    return tr("{n} min", n=round(seconds / 60))
+
+
+def queued_text(snap: dict, whose: str) -> str:
+    """Where a waiting job stands: its place, and when it should start and end (from the jobs ahead)."""
+    text = tr("**Queued**, position {position} of {waiting}{whose}.", position=snap["position"],
+              waiting=max(snap.get("queue_length") or 0, snap["position"]), whose=whose)
+    if snap.get("starts_in") is not None and snap.get("ends_in") is not None:
+        text += " " + tr("Expected to start in about {start} and to end in about {end}.",
+                         start=_duration(snap["starts_in"]), end=_duration(snap["ends_in"]))
+    elif snap.get("starts_in") is not None:
+        text += " " + tr("Expected to start in about {start}.", start=_duration(snap["starts_in"]))
+    slots = snap.get("slots", 1)
+    return text + " " + (tr("The lab runs one job at a time.") if slots == 1
+                         else tr("The lab runs {slots} jobs at a time.", slots=slots))
+
+
+def copied_text(snap: dict, whose: str) -> str:
+    """A run answered at once from an identical one that finished: said plainly."""
+    minutes = (snap["created"] - snap["copied_from"]) / 60
+    if minutes < 1:
+        return tr("**Done**{whose}: identical settings and data trained less than a minute ago: shown at once.",
+                  whose=whose)
+    return tr("**Done**{whose}: identical settings and data trained {minutes} minutes ago: shown at once.",
+              whose=whose, minutes=round(minutes))
+
+
+QUEUE_FIELDS = ("position", "queue_length", "starts_in", "ends_in")  # change as the queue moves, without an event
 
 
 class Views:
@@ -112,6 +147,7 @@ class Views:
             if snap is None:
                 return None
             if old is not None and not snap["events"] and snap["status"] == old["snap"]["status"]:
+                old["snap"] = {**old["snap"], **{k: snap[k] for k in QUEUE_FIELDS}}
                 return old
             events = (old["events"] if old else []) + snap["events"]
             snap = {**snap, "all_events": events}
@@ -170,12 +206,15 @@ def page_update(views: Views, kind: str, owner_id: str, state: dict | None, n_ou
     snap = frame["snap"]
     same_job = bool(state) and state.get("id") == job_id
     seen = state["versions"] if same_job else [None] * n_outputs
-    if same_job and (state["cursor"], state["status"], state.get("lang", "en")) == (snap["cursor"], snap["status"], lang):
+    queue = [snap["position"], round((snap.get("starts_in") or 0) / 10)]  # a waiting page hears the queue move
+    if same_job and (state["cursor"], state["status"], state.get("lang", "en"), state.get("queue", queue)) == (
+            snap["cursor"], snap["status"], lang, queue):
         return nothing  # most ticks: no new event since this page's last one
     changed = [value if version != had else gr.skip()
                for value, version, had in zip(frame["values"], frame["versions"], seen)]
+    shared_training = bool(snap.get("joined") or snap.get("copied_from")) and snap["owner"] == owner_id
     state = {"id": job_id, "status": snap["status"], "cursor": snap["cursor"], "versions": frame["versions"],
-             "lang": lang}
+             "lang": lang, "queue": queue, "afresh": shared_training}
     reset = PAGE_LANG.set(lang)
     try:
         return [state, status_text(snap, owner_id), *changed]
@@ -191,6 +230,8 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
     with gr.Row():
         status = gr.Markdown("No job yet.", elem_id=f"{kind}-status")
         stop = gr.Button("Stop", variant="stop", elem_id=f"{kind}-stop", scale=0, min_width=100)
+        # shown for a run that shared an identical training: the same settings, trained for this page alone
+        afresh = gr.Button("Train afresh", elem_id=f"{kind}-afresh", scale=0, min_width=140, visible=False)
     timer = gr.Timer(POLL_SECONDS, active=False)  # app.py turns it on while its tab is open
     lang = lang_box()  # status lines and figures are drawn on the server, in the page's language
     views = Views(runner, render)
@@ -198,9 +239,13 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
     async def tick(token, watched, state, page_lang):
         # On the server's event loop: no thread hand-off, and nothing in it waits. Its inputs arrive
         # unprocessed (the token and the language are plain strings; States need no preprocessing).
-        return page_update(views, kind, owner_of(token), state, len(outputs), watched, page_lang)
+        updates = page_update(views, kind, owner_of(token), state, len(outputs), watched, page_lang)
+        new_state = updates[0]  # a dict this page is sent, or gradio's skip
+        fresh = gr.Button(visible=new_state["afresh"]) if isinstance(new_state, dict) and "afresh" in new_state \
+            else gr.skip()
+        return [*updates, fresh]
 
-    timer.tick(tick, [owner, watch, job_state, lang], [job_state, status, *outputs], concurrency_limit=None,
+    timer.tick(tick, [owner, watch, job_state, lang], [job_state, status, *outputs, afresh], concurrency_limit=None,
                show_progress="hidden", queue=False, api_name=f"{kind}_tick", js=LANG_JS, preprocess=False)
 
     def stop_job(token, state):
@@ -215,10 +260,22 @@ def job_panel(runner, kind: str, owner: gr.BrowserState, outputs: list,
         return tr("**Stopping** at the end of this step…")
 
     stop.click(with_lang(stop_job), [owner, job_state, lang], status, queue=False, js=LANG_JS)
+
+    def train_afresh(token, state):
+        if not state:
+            return tr("No run to train again.")
+        try:
+            runner.again(state["id"], owner_of(token))
+        except LabError as exc:
+            return translated(str(exc))
+        return tr("**Queued**…")
+
+    afresh.click(with_lang(train_afresh), [owner, job_state, lang], status, queue=False, js=LANG_JS)
     from lab.ui.export_box import tab_export  # it uses this module's helpers
 
     exports = tab_export(runner, kind, owner, job_state)
-    return {"job_state": job_state, "status": status, "stop": stop, "timer": timer, "views": views, **exports}
+    return {"job_state": job_state, "status": status, "stop": stop, "afresh": afresh, "timer": timer, "views": views,
+            **exports}
 
 
 def poll_only_the_open_tab(tabs: list[tuple]) -> None:

@@ -131,7 +131,7 @@ def build(runner, owner) -> dict:
     gr.Markdown("Your runs and the runs shared with the class, kept across restarts of the app. "
                 "Click a row to see its settings, figures and curves; share your run to give the class "
                 "a read-only watch link.")
-    admin = gr.BrowserState("", storage_key="fine-tuning-lab-instructor")
+    admin = gr.BrowserState("", storage_key="fine-tuning-lab-instructor", secret=owners.browser_secret())
     with gr.Row():
         refresh = gr.Button("Refresh", elem_id="runs-refresh", scale=0)
         typed = gr.Textbox(type="password", label="Instructor token", visible=owners.admin_enabled(),

@@ -93,14 +93,14 @@ def english_templates() -> dict[str, str]:
                 if text and re.search(r"[A-Za-z]{3}", re.sub(r"\{\d+\}", "", text)):
                     found.setdefault(text, f"{path.relative_to(LAB)}:{arg.lineno}")
     for text in STOP_REASONS:
-        found.setdefault(text, "lab/serve/runner.py:_stop_reason")
-    found.setdefault(JOB_FAILED, "lab/serve/runner.py:_settle")
+        found.setdefault(text, "lab/serve/outcome.py:stop_reason")
+    found.setdefault(JOB_FAILED, "lab/serve/outcome.py:ending")
     return found
 
 
-# lab/serve/runner.py's `_settle`: a job whose handler crashed (the traceback goes to its log)
+# lab/serve/outcome.py: a job whose handler crashed (the traceback goes to its log)
 JOB_FAILED = "The job failed: {0}"
-# lab/serve/runner.py's `_stop_reason` builds a stop reason from these pieces, one sentence each
+# lab/serve/outcome.py's `stop_reason` builds a stop reason from these pieces, one sentence each
 STOP_REASONS = (
     "Stopped by the user; what finished before is kept.",
     "Stopped by the user; nothing had finished yet.",

@@ -6,6 +6,7 @@ map a string to itself on purpose.
 
 from lab.ui.locales.ko_concepts import CONCEPTS
 from lab.ui.locales.ko_messages import MESSAGES
+from lab.ui.locales.ko_queue import QUEUE
 from lab.ui.locales.ko_runs import RUNS
 
 STRINGS = {
@@ -369,3 +370,4 @@ STRINGS = {
 STRINGS.update(CONCEPTS)
 STRINGS.update(MESSAGES)
 STRINGS.update(RUNS)
+STRINGS.update(QUEUE)

@@ -360,3 +360,10 @@ ERRORS = {
         '작업이 Ray 클러스터에서 실행되도록 설정되어 있지만 (LAB_RAY_ADDRESS) 앱에 Ray가 설치되어 있지 않습니다. requirements-ray.txt를 설치하거나 LAB_RAY_ADDRESS를 지우세요.',
 }
 ERRORS.update(LOGS)  # a job's log lines are matched the same way (lab/ui/locales/ko_logs.py)
+
+# the queue, its backends and runs that shared a training
+ERRORS.update({
+    "There is no job backend '{0}'; the lab has: {1}.": "작업 백엔드 '{0}'은(는) 없습니다. 랩에 있는 것: {1}.",
+    "This run is not yours to train again; press the tab's own button instead.":
+        "이 실행은 다시 학습할 수 있는 내 실행이 아닙니다; 탭의 학습 버튼을 누르세요.",
+})
