@@ -28,6 +28,7 @@ SETTINGS: dict = {}  # EXPORT:SETTINGS
 
 
 # EXPORT:INCLUDE script_inputs.py
+# EXPORT:INCLUDE precision.py
 
 
 def encode(rows: list[dict], tokenizer, labels: list[str], max_length: int):
@@ -66,7 +67,7 @@ def load_base(name: str, source: str, labels: list[str]):
 def training_args(output_dir: Path, steps: int, learning_rate: float, name: str = "") -> TrainingArguments:
     s = SETTINGS
     cuda = torch.cuda.is_available()
-    bf16 = cuda and torch.cuda.is_bf16_supported()  # a GPU with bf16 trains in it; CPU stays fp32
+    bf16 = precision() == "bf16"  # bf16 autocast where the machine has it natively, as the lab trains
     extra = {"optim": "paged_adamw_32bit"} if cuda and name == "qlora" else {}  # QLoRA's paged AdamW
     return TrainingArguments(
         output_dir=str(output_dir), max_steps=steps, per_device_train_batch_size=s["batch_size"],
