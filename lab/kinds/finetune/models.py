@@ -120,14 +120,32 @@ def try_it(job_id: str, text: str, result: dict | None = None) -> list[dict]:
     return answers
 
 
-def load_base(name: str, plan: Plan, cfg: FinetuneConfig):
-    """The base as a fresh classifier for one method (4-bit for QLoRA), prepared by the method."""
+def load_classifier(plan: Plan, cfg: FinetuneConfig, **kwargs):
+    """The base checkpoint as a classifier with a new head for the plan's labels (seeded: same head per seed)."""
     from transformers import AutoModelForSequenceClassification, set_seed
 
-    set_seed(cfg.seed)  # the new head and adapters start the same for a given seed
+    set_seed(cfg.seed)
     labels = plan.labels
-    model = AutoModelForSequenceClassification.from_pretrained(
+    return AutoModelForSequenceClassification.from_pretrained(
         plan.base_path, num_labels=len(labels), id2label=dict(enumerate(labels)),
-        label2id={label: i for i, label in enumerate(labels)}, **registry.load_kwargs(name, cfg))
+        label2id={label: i for i, label in enumerate(labels)}, **kwargs)
+
+
+def load_base(name: str, plan: Plan, cfg: FinetuneConfig, base=None):
+    """The base as a fresh classifier for one method (4-bit for QLoRA), prepared by the method.
+
+    `base`: the comparison's classifier, loaded once; a method that loads it as it is gets a copy of it
+    instead of reading the checkpoint again (QLoRA's 4-bit load still reads it).
+    """
+    import copy
+
+    from transformers import set_seed
+
+    kwargs = registry.load_kwargs(name, cfg)
+    if base is not None and not kwargs:
+        model = copy.deepcopy(base)
+    else:
+        model = load_classifier(plan, cfg, **kwargs)
+    set_seed(cfg.seed)  # re-seeded per method: its adapters start the same whatever ran before
     base_total = count_parameters(model)["total"]
     return registry.prepare(name, model, cfg), base_total
