@@ -1,9 +1,9 @@
 """Saving what each method trained as a run, loading it back, and "Try it" across every trained model.
 
-Every method saves the parameters it trained (`trainable.safetensors`: the whole model for full
-fine-tuning, only the adapter for LoRA). Methods that fold into a plain classifier (full, head,
-selective, LoRA merged) also save a loadable HF folder at run_folder(<job>)/<method>/model, which the
-pipeline tab lists. Adapter, QLoRA and prompt tuning cannot: they are rebuilt on the base to be used.
+Methods that fold into a plain classifier (full, head, selective, LoRA merged) save a loadable HF folder
+at run_folder(<job>)/<method>/model, which the pipeline tab lists. The others save the parameters they
+trained (`trainable.safetensors`: only the adapter for LoRA), rebuilt on the base to be used; LoRA keeps
+its adapter file beside the merged folder. `saved_bytes` is what the method must save either way.
 """
 from __future__ import annotations
 
@@ -48,8 +48,9 @@ def save_method(name: str, model, tokenizer, job_id: str, base_total: int, save:
         return out
     folder = method_dir(job_id, name)
     folder.mkdir(parents=True, exist_ok=True)
-    save_file(state, str(folder / "trainable.safetensors"))
-    out["saved_bytes"] = (folder / "trainable.safetensors").stat().st_size
+    if method.EXPORT != "plain":  # a plain folder holds every trained parameter already: no second copy
+        save_file(state, str(folder / "trainable.safetensors"))
+        out["saved_bytes"] = (folder / "trainable.safetensors").stat().st_size
     plain = registry.export(name, model)
     if plain is not None:
         plain.save_pretrained(str(folder / "model"))

@@ -344,4 +344,6 @@ ERRORS = {
         '시간 예산 {0}초에 이르러 멈췄습니다. 아직 끝난 것이 없었습니다.',
     'Lower the steps or the batch size to fit.':
         '맞추려면 스텝이나 배치 크기를 낮추세요.',
+    "LAB_PRECISION must be fp32, bf16 or auto, not '{0}'.":
+        "LAB_PRECISION은 fp32, bf16, auto 중 하나여야 합니다. '{0}'은(는) 안 됩니다.",
 }
