@@ -56,11 +56,12 @@ def compute_metrics(prediction) -> dict:
 
 
 def load_base(name: str, source: str, labels: list[str]):
-    set_seed(SETTINGS["seed"])  # the new head and adapters start the same for a given seed
+    set_seed(SETTINGS["seed"])  # the new head starts the same for a given seed
     extra = LOAD_KWARGS[name](SETTINGS) if name in LOAD_KWARGS else {}
     model = AutoModelForSequenceClassification.from_pretrained(
         source, num_labels=len(labels), id2label=dict(enumerate(labels)),
         label2id={label: i for i, label in enumerate(labels)}, **extra)
+    set_seed(SETTINGS["seed"])  # and so do the method's adapters, as in the lab
     return METHODS[name](model, SETTINGS)
 
 
