@@ -1,12 +1,15 @@
 """The fine-tuning comparison's "Done when" figures, on the defaults (MiniLM, built-in tweets, default steps).
 
-    python bench/finetune.py [--methods full,head,lora,qlora] [--json OUT]
+    python bench/finetune.py [--methods full,head,lora,qlora] [--precisions auto,fp32] [--json OUT]
 
-Prints: this machine's fp32 matmul GFLOP/s (measured here, before and after) and `normalized_seconds` =
-wall time x GFLOP/s / 287 (target: the default four within 60), eval accuracy per
-method (full >= 0.90, LoRA >= 0.87, classifier-only clearly below), LoRA's trainable share (< 1%), and
-QLoRA's quantised linear weights against their fp32 bytes (<= 1/3). Speed is measured, never asserted
-in tests; on a shared machine the times are inflated by whatever else runs.
+Prints: this machine's fp32 matmul GFLOP/s and a plain PyTorch fp32 step (MiniLM full fine-tuning,
+batch 32 x 64, bench/probe.py), both measured here before and after; then, per precision in
+--precisions (LAB_PRECISION for the job: auto is what the lab picks here), the default comparison's
+wall time as `plain_step_equivalents` = wall / plain step (target <= 90), `normalized_seconds` = wall x
+GFLOP/s / 287, eval accuracy per method (full >= 0.90, LoRA >= 0.87, classifier-only clearly below),
+LoRA's trainable share (< 1%) and QLoRA's quantised linear weights against fp32 (<= 1/3). With two
+precisions, the accuracy gap between them (target: within 0.01 for full and LoRA). Speed is measured,
+never asserted in tests; on a shared machine the times are inflated by whatever else runs.
 """
 from __future__ import annotations
 
@@ -22,62 +25,99 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+def run(cfg, chosen: str) -> dict:
+    """One default comparison with LAB_PRECISION=chosen (the job's child process reads it), timed."""
+    from lab.__main__ import run_job
+
+    os.environ["LAB_PRECISION"] = chosen
+    started = time.perf_counter()
+    result = run_job("finetune", cfg)
+    return {"wall_seconds": time.perf_counter() - started, **result}
+
+
+def report(out: dict, cfg) -> list[tuple[str, bool]]:
+    methods = out["methods"]
+    print(f"[{out['precision']}] wall {out['wall_seconds']:.1f} s (inside the job {out['total_seconds']:.1f} s) = "
+          f"{out['plain_step_equivalents']:.1f} plain fp32 steps; normalized_seconds {out['normalized_seconds']:.1f}")
+    print(f"{'method':<14}{'lr':>8}{'acc':>7}{'f1':>7}{'s/step':>8}{'wall s':>8}{'trainable %':>13}"
+          f"{'pred MB':>9}{'peak MB':>9}{'train s':>9}{'load s':>8}{'saved MB':>10}")
+    for name, r in methods.items():
+        print(f"{name:<14}{r['learning_rate']:>8.0e}{r['accuracy']:>7.3f}{r['f1']:>7.3f}{r['seconds_per_step']:>8.3f}"
+              f"{r['wall_seconds']:>8.1f}{r['percent']:>13.4f}{r['predicted_memory_bytes']['total'] / 1e6:>9.1f}"
+              f"{r['peak_memory_bytes'] / 1e6:>9.1f}{r['train_seconds']:>9.1f}{r['load_seconds']:>8.2f}"
+              f"{r['saved_bytes'] / 1e6:>10.3f}")
+    tag = f"[{out['precision']}] "
+    checks = [(tag + "plain_step_equivalents <= 90", out["plain_step_equivalents"] <= 90)]
+    if "full" in methods:
+        checks.append((tag + "full accuracy >= 0.90", methods["full"]["accuracy"] >= 0.90))
+    if "lora" in methods:
+        checks.append((tag + "LoRA accuracy >= 0.87", methods["lora"]["accuracy"] >= 0.87))
+        checks.append((tag + "LoRA trains < 1% of parameters", methods["lora"]["percent"] < 1))
+    if {"head", "full", "lora"} <= set(methods):
+        gap = min(methods["full"]["accuracy"], methods["lora"]["accuracy"]) - methods["head"]["accuracy"]
+        checks.append((tag + f"classifier-only below both (gap {gap:.3f})", gap > 0.05))
+    if "qlora" in methods:
+        q = methods["qlora"]
+        print(f"QLoRA linear weights: {q['quantised_linear_bytes']:,} B in 4-bit vs {q['fp32_linear_bytes']:,} B in "
+              f"fp32 = {q['quantised_fraction']:.3f}")
+        checks.append((tag + "QLoRA quantised linear bytes <= 1/3 of fp32", q["quantised_fraction"] <= 1 / 3))
+    return checks
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--methods", default=None)
     parser.add_argument("--steps", type=int, default=None, help="override the default steps (quick checks)")
+    parser.add_argument("--precisions", default="auto,fp32",
+                        help="LAB_PRECISION of each comparison, run one after the other in this process")
     parser.add_argument("--json", dest="json_out")
     args = parser.parse_args()
     os.environ.setdefault("LAB_DATA_DIR", tempfile.mkdtemp(prefix="bench-finetune-"))
-    from lab.__main__ import run_job
     from lab.config import FinetuneConfig
-    from probe import matmul_gflops, normalized_seconds
-
-    gflops_before = matmul_gflops()
+    from probe import load, matmul_gflops, normalized_seconds, plain_fp32_step
 
     cfg = FinetuneConfig()
     if args.methods is not None:
         cfg.methods = args.methods
     if args.steps is not None:
         cfg.steps = args.steps
-    started = time.perf_counter()
-    result = run_job("finetune", cfg)
-    wall = time.perf_counter() - started
-    gflops = (gflops_before + matmul_gflops()) / 2  # the machine's speed around the run
-    normalized = normalized_seconds(wall, gflops)
-    methods = result["methods"]
-    print(f"fp32 matmul: {gflops_before:.1f} GFLOP/s before, {gflops:.1f} mean; normalized_seconds "
-          f"(wall x {gflops:.0f} / 287): {normalized:.1f}")
     print(f"settings: steps={cfg.steps} batch={cfg.batch_size} max_length={cfg.max_length} eval_size={cfg.eval_size} "
-          f"methods={cfg.methods}")
-    print(f"wall time, all methods together (job start to end, incl. loading, eval, saving): {wall:.1f} s "
-          f"(inside the job: {result['total_seconds']:.1f} s)")
-    print(f"{'method':<14}{'lr':>8}{'acc':>7}{'f1':>7}{'s/step':>8}{'wall s':>8}{'trainable %':>13}"
-          f"{'pred MB':>9}{'peak MB':>9}{'train s':>9}{'saved MB':>10}")
-    for name, r in methods.items():
-        print(f"{name:<14}{r['learning_rate']:>8.0e}{r['accuracy']:>7.3f}{r['f1']:>7.3f}{r['seconds_per_step']:>8.3f}"
-              f"{r['wall_seconds']:>8.1f}{r['percent']:>13.4f}{r['predicted_memory_bytes']['total'] / 1e6:>9.1f}"
-              f"{r['peak_memory_bytes'] / 1e6:>9.1f}{r['train_seconds']:>9.1f}{r['saved_bytes'] / 1e6:>10.3f}")
+          f"methods={cfg.methods}", flush=True)
+    gflops, plain, loads, runs = [matmul_gflops()], [plain_fp32_step()["best"]], [load()], {}
+    for chosen in args.precisions.split(","):
+        out = run(cfg, chosen)
+        gflops.append(matmul_gflops())
+        plain.append(plain_fp32_step()["best"])
+        loads.append(load())
+        runs[chosen] = out
+    step = min(plain)  # the plain step at the machine's quietest, as the runs' own steps are
+    speed = max(gflops)
+    print(f"fp32 matmul {speed:.1f} GFLOP/s (best of {len(gflops)} probes around the runs); plain PyTorch fp32 step "
+          f"(MiniLM full, batch 32 x 64) {step:.3f} s (each probe: {', '.join(f'{p:.3f}' for p in plain)}); "
+          f"load average {', '.join(f'{x:.2f}' for x in loads)}")
     checks = []
-    if "full" in methods:
-        checks.append(("full accuracy >= 0.90", methods["full"]["accuracy"] >= 0.90))
-    if "lora" in methods:
-        checks.append(("LoRA accuracy >= 0.87", methods["lora"]["accuracy"] >= 0.87))
-        checks.append(("LoRA trains < 1% of parameters", methods["lora"]["percent"] < 1))
-    if {"head", "full", "lora"} <= set(methods):
-        gap = min(methods["full"]["accuracy"], methods["lora"]["accuracy"]) - methods["head"]["accuracy"]
-        checks.append((f"classifier-only below both (gap {gap:.3f})", gap > 0.05))
-    if "qlora" in methods:
-        q = methods["qlora"]
-        print(f"QLoRA linear weights: {q['quantised_linear_bytes']:,} B in 4-bit vs {q['fp32_linear_bytes']:,} B in "
-              f"fp32 = {q['quantised_fraction']:.3f}")
-        checks.append(("QLoRA quantised linear bytes <= 1/3 of fp32", q["quantised_fraction"] <= 1 / 3))
-    checks.append(("normalized seconds within 60", normalized <= 60))
+    for chosen, out in runs.items():
+        out["plain_fp32_step_seconds"] = step
+        out["plain_step_equivalents"] = out["wall_seconds"] / step
+        out["normalized_seconds"] = normalized_seconds(out["wall_seconds"], speed)
+        checks += report(out, cfg)
+    if len(runs) == 2:
+        (a, first), (b, second) = runs.items()
+        for name in set(first["methods"]) & set(second["methods"]) & {"full", "lora"}:
+            gap = abs(first["methods"][name]["accuracy"] - second["methods"][name]["accuracy"])
+            checks.append((f"{name} accuracy {first['precision']} vs {second['precision']} within 0.01 "
+                           f"(gap {gap:.3f})", gap <= 0.01 + 1e-9))
+        print(f"wall {first['precision']} / {second['precision']}: "
+              f"{first['wall_seconds'] / second['wall_seconds']:.2f}")
     for text, ok in checks:
         print(("PASS " if ok else "MISS ") + text)
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"wall_seconds": wall, "matmul_gflops": gflops,
-                                                "normalized_seconds": normalized, **result}, indent=2, default=str))
+        first = next(iter(runs.values()))
+        Path(args.json_out).write_text(json.dumps({
+            "plain_fp32_step_seconds": step, "plain_fp32_probes": plain, "matmul_gflops": speed, "load_average": loads,
+            "plain_step_equivalents": first["plain_step_equivalents"], "wall_seconds": first["wall_seconds"],
+            "normalized_seconds": first["normalized_seconds"], "precision": first["precision"],
+            "methods": first["methods"], "runs": runs}, indent=2, default=str))
     return 0
 
 

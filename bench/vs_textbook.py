@@ -3,9 +3,9 @@
     python bench/vs_textbook.py [--eval-size 200] [--eval-every 25] [--max-steps 100] [--lab-steps N] [--json OUT]
 
 Textbook (as course notebooks teach it): AutoModelForSequenceClassification, padding="max_length" to
-512, batch 2, lr 5e-5, Trainer. Lab: the default full fine-tuning job (dynamic padding, batch 16, its
-own steps). Both are scored on the same first --eval-size held-out tweets. The textbook run evaluates
-every --eval-every steps and stops once it reaches the lab's accuracy; if --max-steps comes first, its
+512, batch 2, lr 5e-5, Trainer, fp32 (as its notebooks run on a CPU). Lab: the default full fine-tuning
+job (dynamic padding, batch 16, its own steps, the precision the lab picks here). Both are scored on the
+same first --eval-size held-out tweets. The textbook run evaluates every --eval-every steps and stops once it reaches the lab's accuracy; if --max-steps comes first, its
 time so far is a lower bound and `speedup_ratio` is reported as "at least". Subsampling: only the
 evaluation set is cut (the same examples for both); training draws from the same train split.
 `speedup_ratio` = textbook training wall time / lab training wall time. Target: at least 30.
@@ -47,7 +47,8 @@ def main() -> int:
         cfg.steps = args.lab_steps
     lab = run_job("finetune", cfg)["methods"]["full"]
     target = lab["accuracy"]
-    print(f"lab default (full): accuracy {target:.3f} after {lab['steps']} steps, train {lab['train_seconds']:.1f} s")
+    print(f"lab default (full, {lab['precision']}): accuracy {target:.3f} after {lab['steps']} steps, "
+          f"train {lab['train_seconds']:.1f} s; load {open('/proc/loadavg').read().split()[0]}")
 
     plan = make_plan(cfg)
     tokenizer = AutoTokenizer.from_pretrained(plan.base_path)
@@ -99,7 +100,7 @@ def main() -> int:
     print(f"speedup_ratio {'=' if reached else '>='} {ratio:.1f} " + ("PASS" if ratio >= 30 else "MISS") + " (>= 30)")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps({
-            "lab": {k: lab[k] for k in ("accuracy", "steps", "train_seconds")}, "textbook_seconds": trained,
+            "lab": {k: lab[k] for k in ("accuracy", "steps", "train_seconds", "precision")}, "textbook_seconds": trained,
             "textbook_steps": steps, "history": clock.history, "textbook_accuracy": accuracy, "reached": reached,
             "speedup_ratio": ratio, "speedup_is_lower_bound": not reached, "ms_per_example": per_example}, indent=2))
     return 0

@@ -4,9 +4,9 @@
 
 The plain side is what a course script does: from_pretrained, the method's own preparation (the same
 peft/bitsandbytes code and Trainer overrides), Trainer(...).train(). The lab side is the lab's job for
-that one method. Both time train() alone (the lab's `train_seconds`), so `overhead_ratio` = lab / plain
-shows what the lab's callbacks, events and the memory profiler over its first steps cost. Target: at
-most 1.05 at the default steps (the profiler watches 3 of them).
+that one method. Both train in the precision lab.training.precision picks (LAB_PRECISION overrides).
+Both time train() alone (the lab's `train_seconds`), so `overhead_ratio` = lab / plain shows what the
+lab's callbacks, events and the memory profiler over its first steps cost. Target: at most 1.05 at the default steps (the profiler watches 3 of them).
 
 Fairness on a shared machine: one untimed warm-up run first (the process's first steps pay for
 oneDNN's set-up), then each round runs the two sides in alternating order (lab first in even rounds,
@@ -85,10 +85,12 @@ def main() -> int:
         print(f"{name:<8} lab train {sum(lab_runs):7.2f} s  plain Trainer {sum(plain_runs):7.2f} s  "
               f"overhead_ratio {ratio:.3f} " + ("PASS" if ratio <= 1.05 else "MISS") + " (<= 1.05)", flush=True)
     worst = max(r["overhead_ratio"] for r in out.values())
-    print(f"overhead_ratio, worst method: {worst:.3f}")
+    from lab.training import precision
+    print(f"overhead_ratio, worst method: {worst:.3f} (both sides in {precision()}; "
+          f"load {open('/proc/loadavg').read().split()[0]})")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps({"steps": steps, "rounds": args.rounds, "methods": out,
-                                                   "overhead_ratio": worst}, indent=2))
+                                                   "overhead_ratio": worst, "precision": precision()}, indent=2))
     return 0
 
 

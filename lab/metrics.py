@@ -85,7 +85,7 @@ def _shape(model) -> tuple[int, int, int, int]:
             getattr(conf, "num_attention_heads", 12))
 
 
-def activation_bytes(model, batch_size: int, seq_len: int) -> int:
+def activation_bytes(model, batch_size: int, seq_len: int, precision: str = "fp32") -> int:
     """Bytes autograd keeps for backward in one step: only layers at or above the lowest trainable one.
 
     Per encoder layer, in fp32 (fitted to the profiler's allocations on BERT-style layers): about 10
@@ -93,20 +93,42 @@ def activation_bytes(model, batch_size: int, seq_len: int) -> int:
     feed-forward. Fused attention keeps no (B, heads, T, T) matrix unless attention dropout is on, which
     makes it keep the probabilities and the mask: 8 bytes per entry. A layer below every trainable weight
     keeps nothing: no gradient has to flow through it.
+
+    In bf16 autocast (fitted the same way) the matmuls' inputs are kept as bf16 copies: 6 of the (B, T, H)
+    tensors stay fp32 (norms, residuals), 4 are bf16, and the two (B, T, I) are bf16. Over a stack of
+    bitsandbytes' 4-bit layers, which cast their inputs and outputs themselves, 6 more (B, T, H) fp32
+    tensors are kept once (measured: constant in the number of layers). Autocast also caches one bf16
+    copy of each trainable linear weight for the step (2 bytes per weight).
     """
     hidden, layers, intermediate, heads = _shape(model)
     tokens = batch_size * seq_len
-    per_layer = 4 * (10 * tokens * hidden + 2 * tokens * intermediate)
+    if precision == "bf16":
+        per_layer = (4 * 6 + 2 * 4) * tokens * hidden + 2 * 2 * tokens * intermediate
+        once = (4 * 6 * tokens * hidden if is_4bit(model) else 0) + 2 * trainable_linear_weights(model)
+    else:
+        per_layer, once = 4 * (10 * tokens * hidden + 2 * tokens * intermediate), 0
     if getattr(model.config, "attention_probs_dropout_prob", 0.0):
         per_layer += 8 * batch_size * heads * seq_len * seq_len
     lowest = lowest_trainable_layer(model)
-    return 0 if lowest is None else per_layer * (layers - lowest)
+    return 0 if lowest is None else per_layer * (layers - lowest) + once
 
 
-def workspace_bytes(model, batch_size: int, seq_len: int) -> int:
-    """Transient buffers of one layer's forward, kept by no one: two (B, T, I) and two (B, heads, T, T)."""
+def trainable_linear_weights(model) -> int:
+    from torch import nn
+
+    return sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear) and m.weight.requires_grad)
+
+
+def is_4bit(model) -> bool:
+    return any(p.__class__.__name__ == "Params4bit" for p in model.parameters())
+
+
+def workspace_bytes(model, batch_size: int, seq_len: int, precision: str = "fp32") -> int:
+    """Transient buffers of one layer's forward, kept by no one: two (B, T, I) and two (B, heads, T, T)
+    (the (B, T, I) ones in bf16 under autocast; attention's softmax stays fp32)."""
     hidden, _, intermediate, heads = _shape(model)
-    return 4 * (2 * batch_size * seq_len * intermediate + 2 * batch_size * heads * seq_len * seq_len)
+    wide = 2 if precision == "bf16" else 4
+    return 2 * batch_size * seq_len * intermediate * wide + 4 * 2 * batch_size * heads * seq_len * seq_len
 
 
 def lowest_trainable_layer(model) -> int | None:
@@ -128,10 +150,11 @@ def lowest_trainable_layer(model) -> int | None:
     return lowest
 
 
-def predict_memory(model, batch_size: int, seq_len: int) -> dict:
+def predict_memory(model, batch_size: int, seq_len: int, precision: str = "fp32") -> dict:
     """The ledger predicted before training, in bytes, and the predicted peak it adds up to.
 
-    Parts: weights (as stored, each 4-bit weight once), gradients (fp32, trainable only), optimizer
+    `precision`: "fp32", or "bf16" for bf16 autocast (weights, gradients and optimizer stay fp32; what
+    the forward keeps and its buffers shrink: see activation_bytes). Parts: weights (as stored, each 4-bit weight once), gradients (fp32, trainable only), optimizer
     (AdamW's two moments, from step 1 on), activations (kept for backward, only above the lowest trainable
     layer) and workspace (one layer's transient forward buffers). Those last three do not peak together:
     backward frees a layer's activations as it writes the gradients below them, and the workspace is freed
@@ -143,8 +166,8 @@ def predict_memory(model, batch_size: int, seq_len: int) -> dict:
         "weights": weight_bytes(model),
         "gradients": 4 * trainable,
         "optimizer": ADAMW_BYTES_PER_PARAM * trainable,
-        "activations": activation_bytes(model, batch_size, seq_len),
-        "workspace": workspace_bytes(model, batch_size, seq_len),
+        "activations": activation_bytes(model, batch_size, seq_len, precision),
+        "workspace": workspace_bytes(model, batch_size, seq_len, precision),
     }
     # the moment of the peak: the start of backward (activations), or its end (gradients), or, with
     # nothing to keep, one forward's transient buffers

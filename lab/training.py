@@ -1,11 +1,17 @@
-"""Trainer set-up shared by every tab, and the callback that turns training steps into job events.
+"""Trainer set-up shared by every tab, the precision it trains in, and the callbacks that report steps.
 
 The Trainer never prints and never imports gradio: it reports through `EventCallback`, which emits
 `step` events (step, loss, lr, seconds per step, memory, ETA) and `eval` events, and asks the Trainer
 to stop at the end of the step in which the job's cancel event was set.
+
+Precision (`precision()`): bf16 autocast (weights, gradients and AdamW stay fp32; matmuls run in bf16)
+where the hardware has native bf16 and a short probe in this process confirms it is faster, fp32
+elsewhere; `LAB_PRECISION=fp32|bf16|auto` overrides. Every kind's Trainer takes it from here.
 """
 from __future__ import annotations
 
+import functools
+import os
 import time
 from typing import TYPE_CHECKING
 
@@ -24,16 +30,81 @@ def device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def _bf16_supported() -> bool:
+PRECISIONS = ("fp32", "bf16")
+BF16_MIN_SPEEDUP = 1.3  # the probe's bf16 matmul must beat fp32 by this much: autocast's casts cost the rest
+
+
+def bf16_native() -> bool:
+    """Whether the hardware computes in bf16 natively: a CUDA card that says so, or a CPU with AVX512-BF16 or
+    AMX (elsewhere torch emulates bf16 through fp32, slower than fp32 itself)."""
     import torch
-    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+
+
+def matmul_gflops(dtype=None, n: int = 1024, repeats: int = 10) -> float:
+    """Best of `repeats` n x n x n products (2 n^3 FLOPs each) in `dtype` on the CPU, after one warm-up."""
+    import torch
+
+    dtype = dtype or torch.float32
+    a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
+    a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - started)
+    return 2 * n ** 3 / best / 1e9
+
+
+@functools.lru_cache(maxsize=1)
+def bf16_probe() -> dict:
+    """Once per process: the capability and, on a CPU that has it, fp32 against bf16 matmul speed.
+
+    Measured alternately (fp32, bf16, fp32, bf16), best of each, so a busy moment hurts both alike;
+    512 x 512 products keep it near 0.1 s.
+    """
+    import torch
+
+    native = bf16_native()
+    out = {"native": native, "fp32_gflops": None, "bf16_gflops": None, "speedup": None}
+    if native and not torch.cuda.is_available():
+        fp32 = max(matmul_gflops(torch.float32, 512, 5) for _ in range(2))
+        bf16 = max(matmul_gflops(torch.bfloat16, 512, 5) for _ in range(2))
+        out.update(fp32_gflops=round(fp32, 1), bf16_gflops=round(bf16, 1), speedup=round(bf16 / fp32, 2))
+    return out
+
+
+def precision() -> str:
+    """"bf16" or "fp32": LAB_PRECISION when it names one, else bf16 where it is native and faster."""
+    from lab.errors import LabError
+
+    chosen = os.environ.get("LAB_PRECISION", "auto").strip().lower() or "auto"
+    if chosen in PRECISIONS:
+        return chosen
+    if chosen != "auto":
+        raise LabError(f"LAB_PRECISION must be fp32, bf16 or auto, not '{chosen}'.")
+    probe = bf16_probe()
+    if not probe["native"]:
+        return "fp32"
+    return "bf16" if probe["speedup"] is None or probe["speedup"] >= BF16_MIN_SPEEDUP else "fp32"
+
+
+def autocast(chosen: str | None = None):
+    """The forward's autocast context for a precision (a no-op for fp32): scoring and benches use it."""
+    import torch
+
+    chosen = chosen or precision()
+    return torch.autocast(device(), dtype=torch.bfloat16, enabled=chosen == "bf16")
 
 
 def training_args(output_dir: str, max_steps: int, batch_size: int, learning_rate: float,
                   seed: int = 0, **overrides) -> TrainingArguments:
     """TrainingArguments with the lab's defaults: no checkpoints, no reporters, a log every step."""
     on_cpu = device() == "cpu"
-    bf16 = not on_cpu and _bf16_supported()  # a GPU that has bf16 trains in it; CPU stays fp32 (faster there)
+    bf16 = precision() == "bf16"  # the Trainer (accelerate) wraps the forward in autocast; weights stay fp32
     settings = dict(
         output_dir=output_dir, max_steps=max_steps, per_device_train_batch_size=batch_size,
         per_device_eval_batch_size=max(batch_size, 32), learning_rate=learning_rate, seed=seed,
@@ -80,11 +151,14 @@ class EventCallback(TrainerCallback):
         self.started = None
         self.last_step = 0
         self.seconds_per_step = None
+        self.precision = None
         self.losses: list[list[float]] = []
         self.evals: list[dict] = []
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.started = time.perf_counter()
+        self.precision = "bf16" if args.bf16 else "fp32"  # what the Trainer really runs, whatever asked for it
+        self.ctx.emit("precision", precision=self.precision, **self.extra)
 
     def on_step_end(self, args, state, control, **kwargs):
         self.last_step = state.global_step

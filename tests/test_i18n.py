@@ -71,9 +71,9 @@ def _dynamic_keys() -> set[str]:
     from lab.ui import finetune_tab
 
     from lab.kinds import pipeline as pipelines
-    from lab.ui import pipeline_tab, runs_tab
+    from lab.ui import common, pipeline_tab, runs_tab
 
-    keys = set(finetune_tab.TABLE_COLUMNS) | set(runs_tab.COLUMNS) | {"weights", "gradients", "optimizer", "activations",
+    keys = set(common.PRECISION_TEXT.values()) | set(finetune_tab.TABLE_COLUMNS) | set(runs_tab.COLUMNS) | {"weights", "gradients", "optimizer", "activations",
                                                                        "workspace"}
     for question, choices in concepts.PREDICT.values():
         keys |= {question, *(choices or [])}
@@ -116,6 +116,7 @@ def test_server_side_lookup_follows_the_page_language():
     assert i18n.language("ko-KR") == "ko" and i18n.language("en-US") == "en" and i18n.language(None) == "en"
     assert i18n.t("ko", "Stop") == "멈추기" and i18n.t("en", "Stop") == "Stop"
     assert i18n.t("ko", "**Done** in {took:.1f} s{whose}.", took=3.14159, whose="") == "**완료**: 3.1초."
+    assert "bf16" in i18n.t("ko", "· trains in bf16 (mixed precision: this machine computes bf16 natively)")
     handler = i18n.with_lang(lambda x: (x, i18n.tr("Stop")))
     assert handler(1, "ko") == (1, "멈추기") and handler(2, "en-GB") == (2, "Stop")
 

@@ -4,6 +4,7 @@ A small BERT (2 layers, hidden 64) on texts that all fill max_length, so the pre
 real ones. Tolerance: the measured peak is within 10% of the predicted total for full, classifier-only,
 LoRA and QLoRA (the ledger leaves out a few gradients that overlap the activations' release, and the
 batch tensors); the measurement covers the weights and does not depend on the order of the methods.
+The same holds in bf16 autocast, whose ledger counts the bf16 copies the forward keeps.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from lab.__main__ import run_job
 from lab.config import FinetuneConfig
 from lab.kinds.finetune.models import load_base
 from lab.kinds.finetune.data import make_plan
-from lab.metrics import count_parameters, weight_bytes
+from lab.metrics import count_parameters, predict_memory, weight_bytes
 
 SHAPE = dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=256)
 METHODS = ["full", "head", "lora", "qlora"]
@@ -35,19 +36,37 @@ def config(setup, methods) -> FinetuneConfig:
                           max_length=32, lora_r=4, eval_size=8, save_models=False)
 
 
-def test_measured_peak_matches_the_ledger_in_either_order(setup):
-    forward = run_job("finetune", config(setup, METHODS))["methods"]
-    backward = run_job("finetune", config(setup, METHODS[::-1]))["methods"]
+def check_ledger(methods: dict) -> None:
     for name in METHODS:
-        measured, ledger = forward[name]["peak_memory_bytes"], forward[name]["predicted_memory_bytes"]
-        assert measured == pytest.approx(backward[name]["peak_memory_bytes"], rel=0.01), name
+        measured, ledger = methods[name]["peak_memory_bytes"], methods[name]["predicted_memory_bytes"]
         assert measured == pytest.approx(ledger["total"], rel=TOLERANCE), (name, measured, ledger)
         assert sum(ledger["at_peak"].values()) == ledger["total"]
         # the weights are inside the figure: loading alone reaches them
-        assert forward[name]["measured_phase_bytes"]["load"] >= ledger["weights"], name
-    assert forward["qlora"]["peak_memory_bytes"] < forward["lora"]["peak_memory_bytes"]
-    head, full = forward["head"]["predicted_memory_bytes"], forward["full"]["predicted_memory_bytes"]
+        assert methods[name]["measured_phase_bytes"]["load"] >= ledger["weights"], name
+    head, full = methods["head"]["predicted_memory_bytes"], methods["full"]["predicted_memory_bytes"]
     assert head["activations"] == 0 and full["activations"] > 10 * head["workspace"] / 4
+
+
+def test_measured_peak_matches_the_ledger_in_either_order(setup, monkeypatch):
+    monkeypatch.setenv("LAB_PRECISION", "fp32")
+    forward = run_job("finetune", config(setup, METHODS))["methods"]
+    backward = run_job("finetune", config(setup, METHODS[::-1]))["methods"]
+    check_ledger(forward)
+    for name in METHODS:
+        assert forward[name]["peak_memory_bytes"] == pytest.approx(backward[name]["peak_memory_bytes"], rel=0.01), name
+    assert forward["qlora"]["peak_memory_bytes"] < forward["lora"]["peak_memory_bytes"]
+
+
+def test_the_ledger_predicts_bf16_autocast_too(setup, monkeypatch):
+    monkeypatch.setenv("LAB_PRECISION", "bf16")
+    methods = run_job("finetune", config(setup, METHODS))["methods"]
+    assert {m["precision"] for m in methods.values()} == {"bf16"}
+    check_ledger(methods)
+    # autocast keeps bf16 copies where fp32 kept fp32 ones: LoRA's predicted peak is lower than in fp32
+    monkeypatch.setenv("LAB_PRECISION", "fp32")
+    cfg = config(setup, ["lora"])
+    model, _ = load_base("lora", make_plan(cfg), cfg)
+    assert methods["lora"]["predicted_memory_bytes"]["total"] < 0.8 * predict_memory(model, 16, 32)["total"]
 
 
 @pytest.mark.parametrize("name", ["lora", "qlora"])

@@ -31,8 +31,10 @@ def _check_upload(source) -> None:
 
 
 @functools.lru_cache(maxsize=64)
-def _ledger(kind: str, model_path: str, method: str, batch: int, length: int, extra: tuple) -> tuple[int, int, int]:
-    """(predicted bytes, parameters, trainable parameters) of one method on a weightless skeleton."""
+def _ledger(kind: str, model_path: str, method: str, batch: int, length: int, extra: tuple,
+            precision: str = "fp32") -> tuple[int, int, int]:
+    """(predicted bytes, parameters, trainable parameters) of one method on a weightless skeleton, in the
+    precision the job will train in (lab.training.precision)."""
     import torch
 
     from lab.metrics import count_parameters, predict_memory
@@ -52,9 +54,14 @@ def _ledger(kind: str, model_path: str, method: str, batch: int, length: int, ex
             from peft import LoraConfig, get_peft_model
             r, targets = dict(extra)["lora_r"], dict(extra)["lora_targets"]
             model = get_peft_model(model, LoraConfig(r=r, target_modules=targets.split(","), task_type="CAUSAL_LM"))
-    ledger = predict_memory(model, batch, length)
+    ledger = predict_memory(model, batch, length, precision)
     counts = count_parameters(model)
     return ledger["total"], counts["total"], counts["trainable"]
+
+
+def _precision() -> str:
+    from lab.training import precision  # imports transformers: only once a job is checked
+    return precision()
 
 
 def _finetune(cfg, owner, allow_local):
@@ -67,7 +74,8 @@ def _finetune(cfg, owner, allow_local):
     memory, seconds = 0, 0.0
     for name in methods:
         try:
-            need, params, trainable = _ledger("finetune", base, name, cfg.batch_size, cfg.max_length, extra)
+            need, params, trainable = _ledger("finetune", base, name, cfg.batch_size, cfg.max_length, extra,
+                                              _precision())
         except LabError:
             raise
         except Exception as exc:  # the job's own checks give the precise sentence; here, say what failed
@@ -94,7 +102,8 @@ def _causal(kind, cfg, owner, allow_local):
     pairs = 2 if kind == "dpo" else 1  # DPO scores a chosen and a rejected answer per example
     try:
         need, params, trainable = _ledger(kind, path, cfg.method, cfg.batch_size * pairs, cfg.max_length,
-                                          (("lora_r", cfg.lora_r), ("lora_targets", cfg.lora_targets)))
+                                          (("lora_r", cfg.lora_r), ("lora_targets", cfg.lora_targets)),
+                                          _precision())
     except LabError:
         raise
     except Exception as exc:

@@ -51,7 +51,24 @@ def follow(runner, owner: str, kind: str, watch: str | None = None) -> str | Non
     return mine[0]["id"] if mine else None
 
 
+PRECISION_TEXT = {"bf16": "· trains in bf16 (mixed precision: this machine computes bf16 natively)",
+                  "fp32": "· trains in fp32"}
+
+
+def precision_text(snap: dict) -> str:
+    """What precision the run trained in (its last `precision` event, else its result), for beside the status."""
+    event = next((e for e in reversed(snap.get("all_events", [])) if e.get("type") == "precision"), None)
+    chosen = event["precision"] if event else (snap.get("result") or {}).get("precision")
+    return " " + tr(PRECISION_TEXT[chosen]) if chosen in PRECISION_TEXT else ""
+
+
 def status_text(snap: dict, owner: str) -> str:
+    """The status line: where the job stands, and the precision it trains in once it has started."""
+    text = _status(snap, owner)
+    return text + precision_text(snap) if snap["status"] != "queued" else text
+
+
+def _status(snap: dict, owner: str) -> str:
     whose = "" if snap["owner"] == owner else tr(" (shared with the class)")
     status = snap["status"]
     notices = " ".join(translated(e["message"]) for e in snap.get("all_events", []) if e.get("type") == "notice")

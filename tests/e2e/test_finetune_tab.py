@@ -1,6 +1,8 @@
 """The fine-tuning tab in a real browser: a short comparison of the four default methods, the curves,
-the results table, try-it, an explainer, and a bad input's sentence."""
+the results table, the precision beside the status, try-it, an explainer, and a bad input's sentence."""
 from __future__ import annotations
+
+import re
 
 from playwright.sync_api import expect
 
@@ -17,6 +19,8 @@ def test_short_comparison(page, shot):
     expect(page.locator("#finetune-now")).to_contain_text("Now training", timeout=60_000)
     shot(page, "finetune-02-running")
     expect(page.locator("#finetune-status")).to_contain_text("Done", timeout=300_000)  # generous: CI machines vary
+    # beside the status, the precision it trained in: bf16 where the CPU has bf16 units, else fp32
+    expect(page.locator("#finetune-status")).to_contain_text(re.compile(r"trains in (bf16|fp32)"))
     curves = page.locator("#finetune-loss-step .scatterlayer .trace")
     expect(curves).to_have_count(4)
     expect(page.locator("#finetune-loss-seconds .scatterlayer .trace")).to_have_count(4)

@@ -33,14 +33,16 @@ CHATML_TRAINING_TEMPLATE = (
 
 
 # EXPORT:INCLUDE script_inputs.py
+# EXPORT:INCLUDE precision.py
 
 
 def trainer_settings(s: dict, output_dir: Path, steps: int, max_length: int) -> dict:
-    """The lab's Trainer defaults: a log every step, no checkpoints, no bf16, no gradient checkpointing on CPU."""
+    """The lab's Trainer defaults: a log every step, no checkpoints, its precision, no gradient checkpointing."""
     return dict(output_dir=str(output_dir), max_steps=steps, per_device_train_batch_size=s["batch_size"],
                 learning_rate=s["learning_rate"], seed=s["seed"], data_seed=s["seed"], logging_steps=1,
                 save_strategy="no", report_to="none", disable_tqdm=True, dataloader_num_workers=0,
-                use_cpu=not torch.cuda.is_available(), bf16=False, fp16=False, gradient_checkpointing=False,
+                use_cpu=not torch.cuda.is_available(), bf16=precision() == "bf16", fp16=False,
+                gradient_checkpointing=False,
                 lr_scheduler_type="linear", warmup_steps=0, weight_decay=0.0, max_length=max_length)
 
 

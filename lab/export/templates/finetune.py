@@ -28,6 +28,7 @@ SETTINGS: dict = {}  # EXPORT:SETTINGS
 
 
 # EXPORT:INCLUDE script_inputs.py
+# EXPORT:INCLUDE precision.py
 
 
 def encode(rows: list[dict], tokenizer, labels: list[str], max_length: int):
@@ -55,18 +56,19 @@ def compute_metrics(prediction) -> dict:
 
 
 def load_base(name: str, source: str, labels: list[str]):
-    set_seed(SETTINGS["seed"])  # the new head and adapters start the same for a given seed
+    set_seed(SETTINGS["seed"])  # the new head starts the same for a given seed
     extra = LOAD_KWARGS[name](SETTINGS) if name in LOAD_KWARGS else {}
     model = AutoModelForSequenceClassification.from_pretrained(
         source, num_labels=len(labels), id2label=dict(enumerate(labels)),
         label2id={label: i for i, label in enumerate(labels)}, **extra)
+    set_seed(SETTINGS["seed"])  # and so do the method's adapters, as in the lab
     return METHODS[name](model, SETTINGS)
 
 
 def training_args(output_dir: Path, steps: int, learning_rate: float, name: str = "") -> TrainingArguments:
     s = SETTINGS
     cuda = torch.cuda.is_available()
-    bf16 = cuda and torch.cuda.is_bf16_supported()  # a GPU with bf16 trains in it; CPU stays fp32
+    bf16 = precision() == "bf16"  # bf16 autocast where the machine has it natively, as the lab trains
     extra = {"optim": "paged_adamw_32bit"} if cuda and name == "qlora" else {}  # QLoRA's paged AdamW
     return TrainingArguments(
         output_dir=str(output_dir), max_steps=steps, per_device_train_batch_size=s["batch_size"],

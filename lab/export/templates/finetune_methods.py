@@ -223,10 +223,10 @@ MERGE["lora_scratch"] = merge_lora_scratch
 def qlora_load_kwargs(s) -> dict:
     from transformers import BitsAndBytesConfig
 
-    # the new classifier stays out of 4-bit: a quantised head cannot be trained. On CUDA: bf16 compute
-    # where the card has it and double quantisation, as in the QLoRA paper; on CPU fp32 and single.
+    # the new classifier stays out of 4-bit: a quantised head cannot be trained. The 4-bit kernels compute
+    # in the run's precision; double quantisation on CUDA, as in the QLoRA paper; on CPU single.
     cuda = torch.cuda.is_available()
-    compute = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float32
+    compute = torch.bfloat16 if precision() == "bf16" else torch.float32
     quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=compute,
                                bnb_4bit_use_double_quant=cuda,
                                llm_int8_skip_modules=["classifier", "pre_classifier", "score"])

@@ -25,6 +25,7 @@ SETTINGS: dict = {}  # EXPORT:SETTINGS
 
 
 # EXPORT:INCLUDE script_inputs.py
+# EXPORT:INCLUDE precision.py
 
 
 def prepare_tokenizer(tokenizer):
@@ -114,7 +115,7 @@ def main() -> None:
         output_dir=str(out / "trainer"), max_steps=args.steps, per_device_train_batch_size=s["batch_size"],
         per_device_eval_batch_size=max(s["batch_size"], 32), learning_rate=s["learning_rate"], seed=s["seed"],
         data_seed=s["seed"], logging_steps=1, save_strategy="no", report_to="none", disable_tqdm=True,
-        dataloader_num_workers=0, use_cpu=not torch.cuda.is_available(), bf16=False, fp16=False,
+        dataloader_num_workers=0, use_cpu=not torch.cuda.is_available(), bf16=precision() == "bf16", fp16=False,
         lr_scheduler_type="linear", warmup_steps=s["warmup_steps"], weight_decay=s["weight_decay"],
         eval_strategy="steps", eval_steps=s["eval_every"])
     trainer = Trainer(model=model, args=training, train_dataset=[{"input_ids": b} for b in train_blocks],

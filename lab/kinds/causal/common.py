@@ -95,14 +95,15 @@ def lora_config(cfg, model):
 
 
 def trl_settings(cfg, output_dir: str, lr: float) -> dict:
-    """The lab's Trainer defaults (see training.training_args) for a trl config: CPU, no bf16, no checkpointing."""
-    from lab.training import device
+    """The lab's Trainer defaults (see training.training_args) for a trl config: the lab's precision (bf16
+    autocast where the machine has it), no gradient checkpointing (on CPU it only costs time)."""
+    from lab.training import device, precision
 
     on_cpu = device() == "cpu"
     return dict(output_dir=output_dir, max_steps=cfg.steps, per_device_train_batch_size=cfg.batch_size,
                 learning_rate=lr, seed=cfg.seed, data_seed=cfg.seed, logging_steps=1, save_strategy="no",
                 report_to="none", disable_tqdm=True, dataloader_num_workers=0, use_cpu=on_cpu,
-                bf16=False, fp16=False, gradient_checkpointing=False, lr_scheduler_type="linear",
+                bf16=precision() == "bf16", fp16=False, gradient_checkpointing=False, lr_scheduler_type="linear",
                 warmup_steps=0, weight_decay=0.0, max_length=cfg.max_length)
 
 
@@ -130,8 +131,11 @@ def normalise(answer: str) -> str:
 
 
 def generate_answers(model, tokenizer, heldout: list[dict], max_new_tokens: int, ctx=None) -> list[str]:
-    """Greedy answers to the held-out prompts (plain strings, or message lists rendered with the chat template)."""
+    """Greedy answers to the held-out prompts (plain strings, or message lists rendered with the chat template),
+    generated in the lab's precision (bf16 autocast where the machine has it)."""
     import torch
+
+    from lab.training import autocast
 
     texts = [tokenizer.apply_chat_template(h["prompt"], tokenize=False, add_generation_prompt=True)
              if isinstance(h["prompt"], list) else h["prompt"] for h in heldout]
@@ -145,7 +149,7 @@ def generate_answers(model, tokenizer, heldout: list[dict], max_new_tokens: int,
                 ctx.check_cancel()
             batch = tokenizer(texts[start:start + GENERATE_BATCH], return_tensors="pt", padding=True,
                               add_special_tokens=False).to(model.device)
-            with torch.no_grad():
+            with torch.no_grad(), autocast():
                 out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
                                      pad_token_id=tokenizer.pad_token_id)  # (B, T + new)
             new = out[:, batch["input_ids"].shape[1]:]

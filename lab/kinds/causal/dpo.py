@@ -92,7 +92,7 @@ def _dpo_job(cfg: DPORunConfig, ctx: JobContext, memory) -> dict:
     return {
         "method": cfg.method, "steps": callback.last_step, "seconds": round(time.perf_counter() - started, 2),
         "seconds_per_step": round(callback.seconds_per_step or 0, 3), "loss": callback.losses,
-        "reward_margin": callback.margins, **outcome,
+        "reward_margin": callback.margins, "precision": callback.precision, **outcome,
         "parameters": params, "peak_memory_bytes": memory.peak_bytes, "notices": notices, "beta": cfg.beta,
         "base_model": path, **paths,
         "models": [{"ref": f"run:{ctx.job_id}", "task": "text-generation",

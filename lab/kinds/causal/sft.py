@@ -123,7 +123,7 @@ def _sft_job(cfg: SFTRunConfig, ctx: JobContext, memory) -> dict:
     return {
         "method": cfg.method, "steps": callback.last_step, "seconds": round(time.perf_counter() - started, 2),
         "train_seconds": round(train_seconds, 2), "seconds_per_step": round(callback.seconds_per_step or 0, 3),
-        "loss": callback.losses, **outcome,
+        "loss": callback.losses, "precision": callback.precision, **outcome,
         "loss_token_fraction": round(fraction, 4), "preview": preview, "kind": rows["kind"],
         "parameters": params, "peak_memory_bytes": memory.peak_bytes, "notices": notices,
         "base_model": path, **paths,

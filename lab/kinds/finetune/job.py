@@ -26,7 +26,7 @@ from lab import sources
 from lab.config import FinetuneConfig
 from lab.kinds.finetune import methods as registry
 from lab.kinds.finetune.data import Plan, make_plan
-from lab.kinds.finetune.models import load_base, save_method
+from lab.kinds.finetune.models import load_base, load_classifier, save_method
 from lab.metrics import TensorMemory, count_parameters, predict_memory
 from lab.store import run_folder
 
@@ -58,11 +58,14 @@ def compute_metrics(prediction) -> dict:
             "f1": float(f1_score(labels, predicted, average="macro"))}
 
 
-def evaluate(model, eval_ds, tokenizer, batch_size: int = 64) -> dict:
-    """Accuracy and macro F1 on `eval_ds`: batches of similar length (little padding), inference mode."""
+def evaluate(model, eval_ds, tokenizer, batch_size: int = 64, precision: str = "fp32") -> dict:
+    """Accuracy and macro F1 on `eval_ds`: batches of similar length (little padding), inference mode,
+    in the precision the model trained in."""
     import torch
     from transformers import DataCollatorWithPadding
     from transformers.trainer_utils import EvalPrediction
+
+    from lab.training import autocast
 
     if len(eval_ds) == 0:
         return {}
@@ -74,7 +77,7 @@ def evaluate(model, eval_ds, tokenizer, batch_size: int = 64) -> dict:
     logits = [None] * len(order)
     was_training = model.training
     model.eval()
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast(precision):
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
             batch = collate([{k: columns[k][i] for k in inputs} for i in rows])
@@ -90,23 +93,24 @@ def learning_rate(name: str, cfg: FinetuneConfig) -> float:
     return cfg.learning_rate or registry.get(name).LEARNING_RATE
 
 
-def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, tokenizer, train_ds, eval_ds) -> dict:
+def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, tokenizer, train_ds, eval_ds,
+                 base=None) -> dict:
     from transformers import DataCollatorWithPadding, Trainer
 
-    from lab.training import MEMORY_STEPS, EventCallback, MemoryCallback, device, quiet, training_args
+    from lab.training import MEMORY_STEPS, EventCallback, MemoryCallback, device, precision, quiet, training_args
 
     started = time.perf_counter()
     # measured from before the weights exist, so the peak covers them, whatever ran before
     memory = TensorMemory(device(), steps=MEMORY_STEPS).start()
     try:
-        model, base_total = load_base(name, plan, cfg)
+        model, base_total = load_base(name, plan, cfg, base)
     except BaseException:
         memory.stop()
         raise
     load_seconds = time.perf_counter() - started
     memory.phase("trainer set-up")
     counts = count_parameters(model)
-    ledger = predict_memory(model, cfg.batch_size, cfg.max_length)
+    ledger = predict_memory(model, cfg.batch_size, cfg.max_length, precision())
     quantised = registry.qlora.quantised_bytes(model) if name == "qlora" else {}
     ctx.emit("method", method=name, label=registry.get(name).LABEL, trainable=counts["trainable"],
              total=counts["total"], predicted_memory_bytes=ledger)
@@ -127,14 +131,15 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
         train_seconds = time.perf_counter() - train_started  # loading and set-up are load_seconds
         if ctx.cancelled:
             return {}
-        scores = evaluate(model, eval_ds, tokenizer)
+        scores = evaluate(model, eval_ds, tokenizer, precision=callback.precision)
     result = {
         "label": registry.get(name).LABEL, "learning_rate": learning_rate(name, cfg),
         "trainable_params": counts["trainable"], "total_params": counts["total"], "percent": counts["percent"],
         "predicted_memory_bytes": ledger, "peak_memory_bytes": memory.peak_bytes, "memory_source": memory.source,
         "measured_phase_bytes": memory.phase_peaks,
         "seconds_per_step": callback.seconds_per_step, "steps": callback.last_step,
-        "accuracy": scores.get("eval_accuracy"), "f1": scores.get("eval_f1"), "loss": callback.losses,
+        "precision": callback.precision, "accuracy": scores.get("eval_accuracy"), "f1": scores.get("eval_f1"),
+        "loss": callback.losses,
         "train_seconds": round(train_seconds, 2), "load_seconds": round(load_seconds, 2),
     }
     result.update(update_spectrum(model, cfg))
@@ -149,6 +154,8 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
 def finetune_job(cfg: FinetuneConfig, ctx: JobContext) -> dict:
     from transformers import AutoTokenizer
 
+    from lab.training import precision
+
     ctx.log("Checking the settings and the data…")
     plan = make_plan(cfg)
     plan.base_path = sources.hub_folder(plan.base_path)  # a Hub base, downloaded once for every method
@@ -158,12 +165,15 @@ def finetune_job(cfg: FinetuneConfig, ctx: JobContext) -> dict:
     ctx.emit("plan", methods=plan.methods, steps=cfg.steps, labels=plan.labels,
              train_rows=len(train_ds), eval_rows=len(eval_ds))
     started = time.perf_counter()
+    # read from disk once; every method that loads it plainly trains a copy (QLoRA reads it in 4-bit)
+    plain = [n for n in plan.methods if not registry.load_kwargs(n, cfg)]
+    base = load_classifier(plan, cfg) if len(plain) > 1 else None
     results = {}
     for name in plan.methods:
         if ctx.cancelled:
             break
         ctx.log(f"Training {name}…")
-        result = train_method(name, plan, cfg, ctx, tokenizer, train_ds, eval_ds)
+        result = train_method(name, plan, cfg, ctx, tokenizer, train_ds, eval_ds, base)
         if not result:
             break
         results[name] = result
@@ -172,7 +182,7 @@ def finetune_job(cfg: FinetuneConfig, ctx: JobContext) -> dict:
                "label": f"{r['label']} on {cfg.base} ({r['accuracy']:.0%} accuracy)"}
               for name, r in results.items() if r.get("exported")]
     return {"methods": results, "order": list(results), "models": models, "labels": plan.labels,
-            "base": cfg.base, "base_path": plan.base_path, "settings": asdict(cfg),
+            "base": cfg.base, "base_path": plan.base_path, "settings": asdict(cfg), "precision": precision(),
             "total_seconds": round(time.perf_counter() - started, 2),
             "train_rows": len(train_ds), "eval_rows": len(eval_ds), "runs_dir": str(run_folder(ctx.job_id).parent)}
 

@@ -1,9 +1,9 @@
 """Saving what each method trained as a run, loading it back, and "Try it" across every trained model.
 
-Every method saves the parameters it trained (`trainable.safetensors`: the whole model for full
-fine-tuning, only the adapter for LoRA). Methods that fold into a plain classifier (full, head,
-selective, LoRA merged) also save a loadable HF folder at run_folder(<job>)/<method>/model, which the
-pipeline tab lists. Adapter, QLoRA and prompt tuning cannot: they are rebuilt on the base to be used.
+Methods that fold into a plain classifier (full, head, selective, LoRA merged) save a loadable HF folder
+at run_folder(<job>)/<method>/model, which the pipeline tab lists. The others save the parameters they
+trained (`trainable.safetensors`: only the adapter for LoRA), rebuilt on the base to be used; LoRA keeps
+its adapter file beside the merged folder. `saved_bytes` is what the method must save either way.
 """
 from __future__ import annotations
 
@@ -49,8 +49,9 @@ def save_method(name: str, model, tokenizer, job_id: str, base_total: int, save:
         return out
     folder = method_dir(job_id, name)
     folder.mkdir(parents=True, exist_ok=True)
-    save_file(state, str(folder / "trainable.safetensors"))
-    out["saved_bytes"] = (folder / "trainable.safetensors").stat().st_size
+    if method.EXPORT != "plain":  # a plain folder holds every trained parameter already: no second copy
+        save_file(state, str(folder / "trainable.safetensors"))
+        out["saved_bytes"] = (folder / "trainable.safetensors").stat().st_size
     plain = registry.export(name, model)
     if plain is not None:
         plain.save_pretrained(str(folder / "model"))
@@ -122,14 +123,32 @@ def try_it(job_id: str, text: str, result: dict | None = None) -> list[dict]:
     return answers
 
 
-def load_base(name: str, plan: Plan, cfg: FinetuneConfig):
-    """The base as a fresh classifier for one method (4-bit for QLoRA), prepared by the method."""
+def load_classifier(plan: Plan, cfg: FinetuneConfig, **kwargs):
+    """The base checkpoint as a classifier with a new head for the plan's labels (seeded: same head per seed)."""
     from transformers import AutoModelForSequenceClassification, set_seed
 
-    set_seed(cfg.seed)  # the new head and adapters start the same for a given seed
+    set_seed(cfg.seed)
     labels = plan.labels
-    model = AutoModelForSequenceClassification.from_pretrained(
+    return AutoModelForSequenceClassification.from_pretrained(
         plan.base_path, num_labels=len(labels), id2label=dict(enumerate(labels)),
-        label2id={label: i for i, label in enumerate(labels)}, **registry.load_kwargs(name, cfg))
+        label2id={label: i for i, label in enumerate(labels)}, **kwargs)
+
+
+def load_base(name: str, plan: Plan, cfg: FinetuneConfig, base=None):
+    """The base as a fresh classifier for one method (4-bit for QLoRA), prepared by the method.
+
+    `base`: the comparison's classifier, loaded once; a method that loads it as it is gets a copy of it
+    instead of reading the checkpoint again (QLoRA's 4-bit load still reads it).
+    """
+    import copy
+
+    from transformers import set_seed
+
+    kwargs = registry.load_kwargs(name, cfg)
+    if base is not None and not kwargs:
+        model = copy.deepcopy(base)
+    else:
+        model = load_classifier(plan, cfg, **kwargs)
+    set_seed(cfg.seed)  # re-seeded per method: its adapters start the same whatever ran before
     base_total = count_parameters(model)["total"]
     return registry.prepare(name, model, cfg), base_total

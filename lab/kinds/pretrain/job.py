@@ -266,6 +266,7 @@ def pretrain_job(cfg: PretrainConfig, ctx) -> dict:
     return {
         "stopped": ctx.cancelled, "final_eval_step": ppl[-1][0] if ppl else None,
         "params": actual, "vocab": len(tokenizer), "steps": events.last_step, "seconds": round(seconds, 2),
+        "precision": events.precision,
         "seconds_per_step": round(seconds / max(events.last_step, 1), 4), "peak_memory_bytes": memory.peak_bytes,
         "train_loss": [[s, round(v, 4)] for s, v in events.losses],
         "eval_perplexity": ppl, "final_eval_perplexity": ppl[-1][1] if ppl else None,

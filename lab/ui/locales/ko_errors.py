@@ -358,6 +358,8 @@ ERRORS = {
         '작업의 Ray 워커 프로세스가 작업이 끝나기 전에 종료됐습니다. 로그에서 어디까지 진행됐는지 볼 수 있습니다. 다시 실행하세요.',
     'Jobs are set to run on a Ray cluster (LAB_RAY_ADDRESS), but Ray is not installed with the app; install requirements-ray.txt or unset LAB_RAY_ADDRESS.':
         '작업이 Ray 클러스터에서 실행되도록 설정되어 있지만 (LAB_RAY_ADDRESS) 앱에 Ray가 설치되어 있지 않습니다. requirements-ray.txt를 설치하거나 LAB_RAY_ADDRESS를 지우세요.',
+    "LAB_PRECISION must be fp32, bf16 or auto, not '{0}'.":
+        "LAB_PRECISION은 fp32, bf16, auto 중 하나여야 합니다. '{0}'은(는) 안 됩니다.",
 }
 ERRORS.update(LOGS)  # a job's log lines are matched the same way (lab/ui/locales/ko_logs.py)
 

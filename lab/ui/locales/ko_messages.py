@@ -10,6 +10,9 @@ MESSAGES = {
     "**Running**{whose}: {what}": "**실행 중**{whose}: {what}",
     "starting": "시작하는 중",
     "**Done** in {took:.1f} s{whose}.": "**완료**: {took:.1f}초{whose}.",
+    "· trains in bf16 (mixed precision: this machine computes bf16 natively)":
+        "· bf16로 학습 (혼합 정밀도: 이 컴퓨터는 bf16을 직접 계산합니다)",
+    "· trains in fp32": "· fp32로 학습",
     "**Failed**{whose}: {error}": "**실패**{whose}: {error}",
     "No job to stop.": "멈출 작업이 없습니다.",
     "This job has already ended.": "이 작업은 이미 끝났습니다.",

@@ -1,0 +1,113 @@
+"""The precision the lab trains in: chosen by the machine (or LAB_PRECISION), used by the Trainer, recorded in
+every result, shown beside the status in both languages; and a comparison that reads its base once.
+
+The curves test trains a tiny classifier twice, fp32 and bf16 autocast, on the same batches: bf16 rounds
+the matmuls' inputs to 8 bits of mantissa, so the curves differ, but by little (tolerance 0.05 on losses
+near 0.7: measured differences are a few thousandths).
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
+
+from lab import training
+from lab.config import FinetuneConfig
+from lab.errors import LabError
+from lab.kinds.finetune.job import finetune_job
+from lab.serve.job import Job, JobContext
+
+
+def comparison(cfg: FinetuneConfig) -> dict:
+    """The comparison job in this process (the worker's child process runs the same function)."""
+    return finetune_job(cfg, JobContext(Job(uuid.uuid4().hex, "test", "finetune", cfg)))
+
+
+@pytest.fixture()
+def tiny(tmp_path):
+    base = tiny_folder(tmp_path, hidden_dropout_prob=0.1)
+    data = write_csv(tmp_path / "data.csv", tiny_rows() * 3)
+    return lambda methods: FinetuneConfig(methods=methods, base=base, dataset=data, steps=8, batch_size=4,
+                                          max_length=16, lora_r=4, eval_size=4, save_models=False)
+
+
+def test_lab_precision_overrides_the_machine_and_the_trainer_follows(monkeypatch, tmp_path):
+    for chosen in ("fp32", "bf16"):
+        monkeypatch.setenv("LAB_PRECISION", chosen)
+        assert training.precision() == chosen
+        assert training.training_args(str(tmp_path), 1, 2, 1e-3).bf16 is (chosen == "bf16")
+    monkeypatch.setenv("LAB_PRECISION", "fp16")
+    with pytest.raises(LabError, match="fp32, bf16 or auto"):
+        training.precision()
+
+
+@pytest.mark.parametrize("probe, expected", [
+    ({"native": False, "speedup": None}, "fp32"),  # no bf16 units: torch would emulate it
+    ({"native": True, "speedup": 1.1}, "fp32"),    # units, but the probe finds no gain worth autocast's casts
+    ({"native": True, "speedup": 3.0}, "bf16"),
+])
+def test_auto_takes_bf16_only_where_it_is_native_and_measured_faster(monkeypatch, probe, expected):
+    monkeypatch.setenv("LAB_PRECISION", "auto")
+    monkeypatch.setattr(training, "bf16_probe", lambda: probe)
+    assert training.precision() == expected
+
+
+def test_the_probe_runs_once_per_process_and_measures_this_machine():
+    first = training.bf16_probe()
+    assert training.bf16_probe() is first  # cached: jobs after the first pay nothing
+    assert first["native"] == training.bf16_native()
+    if first["speedup"] is not None:
+        assert first["fp32_gflops"] > 0 and first["bf16_gflops"] > 0
+
+
+def test_bf16_and_fp32_curves_of_a_tiny_model_stay_close(monkeypatch, tiny):
+    runs = {}
+    for chosen in ("fp32", "bf16"):
+        monkeypatch.setenv("LAB_PRECISION", chosen)
+        runs[chosen] = comparison(tiny("full,lora"))
+        assert runs[chosen]["precision"] == chosen
+    for name in ("full", "lora"):
+        fp32, bf16 = runs["fp32"]["methods"][name], runs["bf16"]["methods"][name]
+        assert (fp32["precision"], bf16["precision"]) == ("fp32", "bf16")
+        assert [s for s, _ in fp32["loss"]] == [s for s, _ in bf16["loss"]] and len(fp32["loss"]) == 8
+        gaps = [abs(a - b) for (_, a), (_, b) in zip(fp32["loss"], bf16["loss"])]
+        assert max(gaps) < 0.05, (name, gaps)
+        assert max(gaps) > 0, name  # bf16 really ran: its rounding moves the curve
+        assert abs(fp32["accuracy"] - bf16["accuracy"]) <= 0.25, name  # one of four held-out texts at most
+
+
+def test_the_base_is_read_once_and_each_method_trains_a_fresh_copy(monkeypatch, tiny):
+    from transformers import AutoModelForSequenceClassification
+
+    monkeypatch.setenv("LAB_PRECISION", "fp32")
+    reads = []
+    real = AutoModelForSequenceClassification.from_pretrained.__func__
+
+    def counted(cls, *args, **kwargs):
+        reads.append(args[0])
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(AutoModelForSequenceClassification, "from_pretrained", classmethod(counted))
+    forward = comparison(tiny("lora,full,head"))["methods"]
+    assert len(reads) == 1  # three methods, one read of the checkpoint
+    backward = comparison(tiny("head,full,lora"))["methods"]
+    for name in ("lora", "full", "head"):  # no method sees another's training: same curve in either order
+        assert forward[name]["loss"] == backward[name]["loss"], name
+
+
+def test_the_status_line_names_the_precision_in_both_languages():
+    from lab.ui import common, i18n
+
+    snap = {"owner": "me", "status": "done", "created": 1.0, "started": 2.0, "finished": 5.0, "error": None,
+            "all_events": [{"type": "precision", "precision": "bf16", "method": "full"}]}
+    assert "bf16" in common.status_text(snap, "me")
+    token = i18n.PAGE_LANG.set("ko")
+    try:
+        korean = common.status_text(snap, "me")
+        fp32 = common.status_text({**snap, "all_events": [], "result": {"precision": "fp32"}}, "me")
+    finally:
+        i18n.PAGE_LANG.reset(token)
+    assert "bf16로 학습" in korean and "완료" in korean
+    assert "fp32로 학습" in fp32  # a finished run read back from the store: its result says it
+    assert "bf16" not in common.status_text({**snap, "status": "queued", "position": 1}, "me")
