@@ -307,7 +307,6 @@ def build_runner(store=None, isolate: bool = True, slots: int | None = None, bac
     from lab.serve.backend import make_backend
     from lab.serve.guards import check_job
 
-
     if store is None:
         from lab.store import get_store
         store = get_store()
@@ -318,5 +317,5 @@ def build_runner(store=None, isolate: bool = True, slots: int | None = None, bac
                                isolate=isolate, preload=preload, grace_s=CANCEL_GRACE_S)
     return Runner(handlers(), store=store, slots=slots or turns.default_slots(), coalesce=True,
                   memory_budget=limits.memory_budget(),
-                  backend=backend),
+                  backend=backend,
                   check=lambda kind, config, owner, allow_local: check_job(kind, config, owner, allow_local, store))
