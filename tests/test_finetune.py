@@ -54,7 +54,7 @@ def test_every_method_runs_saves_and_answers(tmp_path):
         said = next(e["t"] for e in snap["events"] if e["type"] == "log" and e["message"] == f"Training {name}…")
         loaded = next(e["t"] for e in snap["events"] if e["type"] == "method" and e["method"] == name)
         finished = next(e["t"] for e in snap["events"] if e["type"] == "result" and e["method"] == name)
-        assert 0 < r["load_seconds"] <= loaded - said + 0.01
+        assert 0 <= r["load_seconds"] <= loaded - said + 0.01  # a copy of the base read once: about 0 on a tiny one
         assert 0 < r["train_seconds"] <= finished - loaded + 0.01
         assert r["load_seconds"] + r["train_seconds"] <= r["wall_seconds"] + 0.02
     # the reported accuracy is the saved model's on the held-out rows, recomputed here
