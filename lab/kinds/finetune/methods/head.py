@@ -17,7 +17,8 @@ sentence representation (`features`), not whatever a classifier class happens to
 "mean" and "cls" put the encoder, the model's dropout and its new `classifier` in `SentenceClassifier`
 (same parameter names as the plain model); a plain classifier folder cannot hold a pooling other than
 BERT's pooler, so those heads are saved as their weights only and rebuilt on the base to be used.
-Measured (bench/head_features.py, default settings): see docs/memory-and-benchmarks.md.
+Measured (bench/head_features.py, MiniLM, default settings, 400 held-out rows): tweets 0.595 on the pooler,
+0.805 on the mean; BBC News topics (5 classes) 0.540 and 0.930.
 
 The head is the one `from_pretrained` gave the model: where the base has none it is new, initialised by
 the model's own `_init_weights` under the job's seed (the same start every method gets). Whatever its
