@@ -57,8 +57,8 @@ class MemoryCallback(TrainerCallback):
 
     It watches loading and the first `memory.steps` steps, then every step whose batch is not covered by
     one already watched (no watched batch at least as many rows and as long): a step's memory grows with
-    its batch's shape, so the peak of the run is among those. Random batches of tweets give about 5 such
-    steps in 72 (the longest so far keeps changing ~ln(n) times). On CUDA the allocator counts the whole run.
+    its batch's shape, so the peak of the run is among those. The default comparison watches 5 steps of 72
+    (1-4 and 16: the longest batch so far changes about ln(n) times). On CUDA the allocator counts the whole run.
     """
 
     def __init__(self, memory: TensorMemory):
