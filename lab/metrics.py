@@ -179,27 +179,36 @@ def predict_memory(model, batch_size: int, seq_len: int, precision: str = "fp32"
 
 
 class TensorMemory:
-    """Peak bytes of live tensors from before the model loads to the end of the first few steps.
+    """Peak bytes of live tensors over a whole training run, from before the model loads.
 
-    On CUDA the allocator counts (max_memory_allocated, reset at start). On CPU torch's profiler records
-    every allocation and free with its size; the running sum of those from `start()` is what the
-    method's tensors hold, whatever ran before (so the order of methods changes nothing) and without
-    the noise of the process's resident memory. By the end of step 2 every part exists (the optimizer
-    state is created in step 1, activations are rebuilt in step 2), so profiling stops after
-    `steps` steps: the profiler slows the steps it watches. `phase(name)` marks moments so the peak of
-    each phase (load, step 1, ...) can be read back.
+    On CUDA the allocator counts (max_memory_allocated, reset at start): the whole run, for free. On
+    CPU torch's profiler records every allocation and free with its size; the running sum of those from
+    `start()` is what the method's tensors hold, whatever ran before (so the order of methods changes
+    nothing) and without the noise of the process's resident memory. The profiler slows what it
+    watches, so it watches in windows: loading and the first `steps` steps (by the end of step 2 every
+    part exists: AdamW's state is created in step 1), then `pause()`. After that a step's memory is the
+    bytes every step starts from (`baseline`: weights, optimizer state) plus what its batch needs, which
+    grows with the batch's shape; `MemoryCallback` calls `resume()` for each batch larger than every
+    batch watched so far and `pause()` at the end of that step. `phase(name)` marks moments so the peak
+    of each phase (load, step 1, ...) can be read back.
     """
 
     def __init__(self, device: str = "cpu", steps: int = 3):
         self.device = device
         self.steps = steps
         self.peak_bytes = 0
+        self.baseline = 0  # live bytes when the first window ended: what every later step starts from
         self.phase_peaks: dict[str, int] = {}
-        self.source = ("cuda max_memory_allocated" if device.startswith("cuda")
-                       else "CPU tensor allocations (torch profiler), load and first steps")
+        self.windows = 0  # profiler windows read back
+        self.source = ("cuda max_memory_allocated, whole run" if device.startswith("cuda")
+                       else "CPU tensor allocations (torch profiler): load, first steps, then each larger batch")
         self._profiler = None
         self._marks: list[tuple[int, str]] = []
         self._done = False
+
+    @property
+    def watching(self) -> bool:
+        return self._profiler is not None
 
     def start(self) -> "TensorMemory":
         import torch
@@ -210,12 +219,16 @@ class TensorMemory:
             torch.cuda.reset_peak_memory_stats()
             self._baseline = torch.cuda.memory_allocated()
             return self
+        self._profile()
+        return self
+
+    def _profile(self) -> None:
+        import torch
         from torch.profiler import ProfilerActivity, profile
 
         self._profiler = profile(activities=[ProfilerActivity.CPU], profile_memory=True)
         self._profiler.start()
         self._probe = torch.empty(1)  # its allocation names this thread among the profiler's
-        return self
 
     def phase(self, name: str) -> None:
         self._marks.append((time.time_ns(), name))
@@ -225,6 +238,28 @@ class TensorMemory:
 
     def __exit__(self, *exc) -> None:
         self.stop()  # a callback may have stopped it after the first steps; an error stops it here
+
+    def pause(self) -> None:
+        """End the CPU profiler's window and fold it into the peak (on CUDA: nothing, it counts on)."""
+        if self._profiler is None:
+            return
+        self._profiler.stop()
+        peak, phases, live = self._timeline(self._profiler, self._marks)
+        self._profiler = None
+        offset = self.baseline if self.windows else 0  # a later window counts from what each step starts with
+        if not self.windows:
+            self.baseline = live
+        self.windows += 1
+        self.peak_bytes = max(self.peak_bytes, offset + peak)
+        for name, value in phases.items():
+            self.phase_peaks[name] = max(self.phase_peaks.get(name, 0), offset + value)
+
+    def resume(self, name: str) -> None:
+        """Watch again on CPU (one more window) from here, marked `name`."""
+        if self._done or self._profiler is not None or self.device.startswith("cuda"):
+            return
+        self.phase(name)
+        self._profile()
 
     def stop(self) -> int:
         """End measuring (idempotent); returns the peak bytes."""
@@ -236,15 +271,12 @@ class TensorMemory:
             torch.cuda.synchronize()
             self.peak_bytes = int(torch.cuda.max_memory_allocated() - self._baseline)
             return self.peak_bytes
-        if self._profiler is None:
-            return 0
-        self._profiler.stop()
-        self.peak_bytes, self.phase_peaks = self._timeline(self._profiler, self._marks)
-        self._profiler = None
+        self.pause()
         return self.peak_bytes
 
     @staticmethod
-    def _timeline(profiler, marks) -> tuple[int, dict[str, int]]:
+    def _timeline(profiler, marks) -> tuple[int, dict[str, int], int]:
+        """(peak, peak per phase, live at the end) of the window's live bytes, counted from its start."""
         from torch._C._profiler import _EventType
 
         def walk(nodes):
@@ -274,4 +306,4 @@ class TensorMemory:
             peak = max(peak, live)
             name = marks[mark][1]
             phases[name] = max(phases.get(name, 0), live)
-        return peak, phases
+        return peak, phases, live

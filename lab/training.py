@@ -1,8 +1,9 @@
 """Trainer set-up shared by every tab, the precision it trains in, and the callbacks that report steps.
 
 The Trainer never prints and never imports gradio: it reports through `EventCallback`, which emits
-`step` events (step, loss, lr, seconds per step, memory, ETA) and `eval` events, and asks the Trainer
-to stop at the end of the step in which the job's cancel event was set.
+`step` events (step, loss, lr, seconds per step, memory, ETA; a penalty a method adds to the loss it
+optimises comes apart as `*_penalty`) and `eval` events, and asks the Trainer to stop at the end of the
+step in which the job's cancel event was set.
 
 Precision (`precision()`): bf16 autocast (weights, gradients and AdamW stay fp32; matmuls run in bf16)
 where the hardware has native bf16 and a short probe in this process confirms it is faster, fp32
@@ -22,7 +23,7 @@ from lab.metrics import TensorMemory
 if TYPE_CHECKING:  # a job's context is the worker's (lab/serve/job.py); jobs only use it
     from lab.serve.job import JobContext
 
-MEMORY_STEPS = 3  # every part of a run's memory exists by the end of step 2; the profiler slows what it watches
+MEMORY_STEPS = 3  # every part of a run's memory exists by the end of step 2; later, only larger batches are watched
 
 
 def device() -> str:
@@ -123,22 +124,48 @@ def quiet(trainer):
 
 
 class MemoryCallback(TrainerCallback):
-    """Marks each step's phases on a TensorMemory and stops it after its first `steps` steps."""
+    """Marks each step's phases on a TensorMemory and decides which steps its CPU profiler watches.
+
+    It watches loading and the first `memory.steps` steps, then every step whose batch is not covered by
+    one already watched (no watched batch at least as many rows and as long): a step's memory grows with
+    its batch's shape, so the peak of the run is among those. The default comparison watches 5 steps of 72
+    (1-4 and 16: the longest batch so far changes about ln(n) times). On CUDA the allocator counts the whole run.
+    """
 
     def __init__(self, memory: TensorMemory):
         self.memory = memory
+        self.step = 0
+        self.watched: list[tuple[int, int]] = []  # (rows, tokens) of each batch watched
+        self.hook = None
+
+    def on_train_begin(self, args, state, control, model=None, **kwargs):
+        if model is not None:
+            self.hook = model.register_forward_pre_hook(self.batch, with_kwargs=True)
+
+    def batch(self, module, args, kwargs):
+        ids = kwargs.get("input_ids", args[0] if args else None)
+        if not module.training or ids is None or ids.dim() < 2:
+            return
+        shape = (ids.shape[0], ids.shape[1])
+        if any(rows >= shape[0] and tokens >= shape[1] for rows, tokens in self.watched):
+            return
+        self.watched.append(shape)
+        self.memory.resume(f"step {self.step}: forward and backward")  # no-op while the first window runs
 
     def on_step_begin(self, args, state, control, **kwargs):
-        self.memory.phase(f"step {state.global_step + 1}: forward and backward")
+        self.step = state.global_step + 1
+        self.memory.phase(f"step {self.step}: forward and backward")
 
     def on_pre_optimizer_step(self, args, state, control, **kwargs):
         self.memory.phase(f"step {state.global_step + 1}: optimizer")
 
     def on_step_end(self, args, state, control, **kwargs):
         if state.global_step >= self.memory.steps:
-            self.memory.stop()
+            self.memory.pause()
 
     def on_train_end(self, args, state, control, **kwargs):
+        if self.hook is not None:
+            self.hook.remove()
         self.memory.stop()
 
 
@@ -179,6 +206,8 @@ class EventCallback(TrainerCallback):
                      "eta": round(per_step * max(state.max_steps - step, 0), 1),
                      "max_steps": state.max_steps,
                      "wall": round(time.time(), 3)}  # when it happened: bench/streaming.py times pages from it
+            # a regulariser a method adds to what it optimises (AdaLoRA's orth_penalty), apart from the task loss
+            event.update({k: float(v) for k, v in logs.items() if k.endswith("_penalty")})
             self.losses.append([step, event["loss"]])
             self.ctx.emit("step", **event, **self.extra)
         evals = {k: float(v) for k, v in logs.items() if k.startswith("eval_") and isinstance(v, (int, float))}

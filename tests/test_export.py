@@ -51,6 +51,9 @@ def assert_same_curve(lab: list, script: list) -> None:
 @pytest.fixture()
 def finetune_export(tmp_path):
     base = tiny_folder(tmp_path)
+    # pooled as sentence-transformers pools MiniLM: the head reads the mean of the token vectors, here and there
+    (Path(base) / "1_Pooling").mkdir()
+    (Path(base) / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_mean_tokens": True}))
     data = write_csv(tmp_path / "data.csv", tiny_rows() * 3)
     cfg = FinetuneConfig(methods=ALL_METHODS, base=base, dataset=data, steps=4, batch_size=4, max_length=16,
                          lora_r=4, top_k_layers=1, adapter_size=4, prompt_tokens=4)
@@ -73,6 +76,8 @@ def test_exported_finetuning_script_reproduces_every_methods_curve(finetune_expo
         assert results["methods"][name]["accuracy"] == pytest.approx(run["result"]["methods"][name]["accuracy"])
     for name in ("full", "lora", "dora", "adalora", "lora_scratch"):  # folded into a plain classifier, as in the lab
         assert (folder / "outputs" / name / "model" / "config.json").exists()
+    assert not (folder / "outputs" / "head" / "model").exists()  # a mean-pooled head: its weights only, as in the lab
+    assert run["result"]["methods"]["head"]["exported"] is False
     assert (folder / "outputs" / "qlora" / "adapter" / "adapter_config.json").exists()
 
 

@@ -4,6 +4,7 @@ each bad input gets its sentence before anything trains."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
 import torch
@@ -176,6 +177,29 @@ def test_adalora_prunes_the_rank_budget_while_it_trains(base, tmp_path):
     assert registry.adalora.layer_ranks(model) == dict(zip(ranks[-1]["layers"], ranks[-1]["ranks"]))
 
 
+def test_adalora_plots_the_task_loss_and_its_penalty_apart(base, tmp_path):
+    """Both start from the unchanged base (LoRA's B and AdaLoRA's E are zero) on the same seed and batch, so the
+    first plotted losses agree; peft adds AdaLoRA's orthogonality penalty to what trains, shown apart."""
+    from tests.test_tokenization import run_job
+
+    data = write_csv(tmp_path / "data.csv", tiny_rows() * 3)
+    cfg = FinetuneConfig(**{**CFG, "steps": 3, "batch_size": 4}, methods="lora,adalora", base=base, dataset=data,
+                         save_models=False)
+    _, snap = run_job("finetune", cfg)
+    assert snap["status"] == "done", snap["error"]
+    result = snap["result"]["methods"]
+    lora, adalora = result["lora"]["loss"], result["adalora"]["loss"]
+    assert adalora[0][1] == pytest.approx(lora[0][1], abs=1e-3)
+    steps = {m: [e for e in snap["events"] if e["type"] == "step" and e["method"] == m] for m in ("lora", "adalora")}
+    assert [e["loss"] for e in steps["adalora"]] == [loss for _, loss in adalora]
+    assert all("orth_penalty" not in e for e in steps["lora"])
+    # P and Q start random, far from orthogonal: what trains starts well above the task loss
+    model, _ = load_base("adalora", make_plan(cfg), cfg)
+    first = steps["adalora"][0]["orth_penalty"]
+    assert first == pytest.approx(float(registry.adalora.orthogonality_penalty(model.base_model)), rel=1e-5)
+    assert first > 0.05 and all(e["orth_penalty"] > 0 for e in steps["adalora"])
+
+
 def test_dora_starts_as_the_base_and_merges_without_changing_outputs(base):
     cfg = FinetuneConfig(**CFG)
     model, _ = load_base("dora", Plan(base, [], [], ["negative", "positive"], ["dora"]), cfg)
@@ -264,6 +288,39 @@ def test_head_trains_the_models_own_seeded_head(tmp_path):
     assert torch.equal(head.classifier.weight, full.classifier.weight)  # the same start as every method
     # BERT's own init (normal, std = initializer_range 0.5), not nn.Linear's uniform(+-1/sqrt(16))
     assert head.classifier.weight.abs().max() > 0.25
+
+
+@pytest.mark.parametrize("kind", ["no pooler", "mean config", "cls config", "pooler"])
+def test_head_reads_the_bases_own_sentence_vector(tmp_path, kind):
+    """A lab pre-training run saves no pooler, and a sentence-transformers model says how it pools: the new linear
+    layer reads that vector, not a frozen tanh pooler nobody trained for it. A checkpoint's own pooler stays."""
+    import json
+
+    from transformers import AutoTokenizer, BertForMaskedLM
+
+    base = tiny_folder(tmp_path)
+    if kind == "no pooler":
+        BertForMaskedLM(tiny_model().config).save_pretrained(base)  # as the pre-training tab saves its model
+    elif kind != "pooler":
+        (Path(base) / "1_Pooling").mkdir()
+        (Path(base) / "1_Pooling" / "config.json").write_text(json.dumps(
+            {"pooling_mode_cls_token": kind == "cls config", "pooling_mode_mean_tokens": kind == "mean config"}))
+    plan = Plan(base, [], [], ["negative", "positive"], ["head"])
+    model, _ = load_base("head", plan, FinetuneConfig(seed=3))
+    model.eval()
+    assert {n for n, p in model.named_parameters() if p.requires_grad} == HEAD
+    texts = ["i love it", "the movie was very good and fun"]
+    batch = AutoTokenizer.from_pretrained(base)(texts, padding=True, return_tensors="pt")
+    mask = batch["attention_mask"].unsqueeze(-1).float()  # (B, T, 1)
+    with torch.no_grad():
+        logits = model(**batch).logits
+        hidden = model.bert(**batch).last_hidden_state  # (B, T, H)
+        wanted = {"no pooler": (hidden * mask).sum(1) / mask.sum(1), "mean config": (hidden * mask).sum(1) / mask.sum(1),
+                  "cls config": hidden[:, 0], "pooler": model.bert.pooler(hidden)}[kind]
+        assert torch.allclose(logits, model.classifier(wanted), atol=1e-5)
+        alone = model(**AutoTokenizer.from_pretrained(base)(texts[:1], return_tensors="pt")).logits
+    assert torch.allclose(alone[0], logits[0], atol=1e-5)  # padding is not part of the sentence
+    assert registry.exportable("head", model) == (kind == "pooler")  # a plain BERT folder holds the pooler only
 
 
 def test_head_finds_a_head_named_score():

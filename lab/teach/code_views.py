@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent  # lab/
 # what each method runs: (file under lab/, top-level names in order)
 METHOD_CODE = {
     "full": ("kinds/finetune/methods/full.py", ["prepare"]),
-    "head": ("kinds/finetune/methods/head.py", ["prepare"]),
+    "head": ("kinds/finetune/methods/head.py", ["features", "sentence_vector", "SentenceClassifier", "prepare"]),
     "selective": ("kinds/finetune/methods/selective.py", ["prepare"]),
     "adapter": ("kinds/finetune/methods/adapter.py", ["FeatureAdapter", "prepare"]),
     "lora": ("kinds/finetune/methods/lora.py", ["lora_config", "prepare"]),

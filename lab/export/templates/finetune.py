@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer,
-                          TrainingArguments, set_seed)
+from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, PrinterCallback,
+                          Trainer, TrainingArguments, set_seed)
 
 HERE = Path(__file__).resolve().parent
 SETTINGS: dict = {}  # EXPORT:SETTINGS
@@ -89,8 +89,9 @@ def save(name: str, trainer: Trainer, tokenizer, folder: Path) -> None:
     save_file(state, str(folder / "trainable.safetensors"))
     if hasattr(model, "peft_config"):
         model.save_pretrained(str(folder / "adapter"))
-    if name in MERGE:
-        MERGE[name](model).save_pretrained(str(folder / "model"))
+    plain = MERGE[name](model) if name in MERGE else None
+    if plain is not None:
+        plain.save_pretrained(str(folder / "model"))
         tokenizer.save_pretrained(str(folder / "model"))
 
 
@@ -119,6 +120,9 @@ def main() -> None:
                           train_dataset=train_ds, eval_dataset=eval_ds,
                           data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics,
                           callbacks=CALLBACKS[name](model, SETTINGS) if name in CALLBACKS else None)
+        printer = trainer.pop_callback(PrinterCallback)
+        if printer is not None:  # printed after the method's callbacks: AdaLoRA's logs its task loss as `loss`
+            trainer.add_callback(printer)
         trainer.train()
         scores = trainer.evaluate()
         world = trainer.args.world_size

@@ -5,7 +5,9 @@ Everything above EXPORT:BODY is here only so that this file reads (and lints) on
 """
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -50,15 +52,81 @@ METHODS["full"] = prepare_full
 MERGE["full"] = lambda model: model
 # <<< method full
 # >>> method head
+def model_file(source: str, name: str):
+    """A file of a model folder or Hub repo, or None where it has none."""
+    from transformers.utils import cached_file
+
+    try:
+        return cached_file(source, name, _raise_exceptions_for_missing_entries=False,
+                           _raise_exceptions_for_connection_errors=False) if source else None
+    except (OSError, ValueError):
+        return None
+
+
+def head_features(model) -> str:
+    """The base's own sentence vector: a sentence-transformers pooling config's (mean or cls); BERT's pooler
+    where the checkpoint has one; else the mean of the token vectors (no pooler: it would be random)."""
+    if getattr(model.base_model, "pooler", None) is None:
+        return "model"  # DistilBERT, RoBERTa, ...: their own head reads a token vector directly
+    source = model.name_or_path
+    pooling = model_file(source, "1_Pooling/config.json")
+    if pooling:
+        modes = json.loads(Path(pooling).read_text())
+        return "cls" if modes.get("pooling_mode_cls_token") and not modes.get("pooling_mode_mean_tokens") else "mean"
+    index, single = model_file(source, "model.safetensors.index.json"), model_file(source, "model.safetensors")
+    if index:
+        keys = json.loads(Path(index).read_text())["weight_map"]
+    elif single:
+        from safetensors import safe_open
+
+        with safe_open(single, "pt") as handle:
+            keys = list(handle.keys())
+    else:
+        return "pooler"
+    return "pooler" if any(".pooler." in f".{key}" for key in keys) else "mean"
+
+
+class SentenceClassifier(nn.Module):
+    """encoder -> sentence vector (mean over the real tokens, or [CLS]) -> dropout -> the linear classifier."""
+
+    def __init__(self, model, kind: str):
+        super().__init__()
+        self.config, self.kind, self.prefix = model.config, kind, model.base_model_prefix
+        setattr(self, self.prefix, model.base_model)  # the plain model's parameter names
+        self.dropout = getattr(model, "dropout", None) or nn.Identity()
+        self.classifier = model.classifier
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, **kwargs):
+        from transformers.modeling_outputs import SequenceClassifierOutput
+
+        hidden = getattr(self, self.prefix)(input_ids=input_ids, attention_mask=attention_mask,
+                                            token_type_ids=token_type_ids).last_hidden_state  # (B, T, H)
+        if self.kind == "cls":
+            pooled = hidden[:, 0]
+        elif attention_mask is None:
+            pooled = hidden.mean(1)
+        else:
+            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1): 0 on padding
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+        logits = self.classifier(self.dropout(pooled))
+        loss = None if labels is None else nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1))
+        return SequenceClassifierOutput(loss=loss, logits=logits)
+
+
 def prepare_head(model, s):
-    # the head from_pretrained made (new where the base has none, by the model's own init under the seed)
+    # every pretrained weight frozen; the head from_pretrained made (new where the base has none, by the model's
+    # own init under the seed) learns on the base's own sentence vector
+    kind = head_features(model)
     freeze(model)
     unfreeze_head(model)
+    if kind in ("mean", "cls") and isinstance(getattr(model, "classifier", None), nn.Linear):
+        return SentenceClassifier(model, kind)
     return model
 
 
 METHODS["head"] = prepare_head
-MERGE["head"] = lambda model: model
+# a plain classifier folder holds BERT's pooler only: a mean-pooled head is saved as its weights
+MERGE["head"] = lambda model: None if isinstance(model, SentenceClassifier) else model
 # <<< method head
 # >>> method selective
 def prepare_selective(model, s):
@@ -150,10 +218,46 @@ def prepare_adalora(model, s):
     return get_peft_model(model, config)
 
 
+def orthogonality_penalty(adalora_model):
+    """What AdaLoraModel.forward adds to the loss: orth_reg_weight x mean ||P P^T - I||, ||Q^T Q - I||."""
+    name = adalora_model.trainable_adapter_name
+    weight = adalora_model.peft_config[name].orth_reg_weight
+    total, count = 0, 0
+    with torch.no_grad():
+        for n, p in adalora_model.model.named_parameters():
+            if ("lora_A" in n or "lora_B" in n) and name in n:
+                cov = p @ p.T if "lora_A" in n else p.T @ p
+                total += torch.norm(cov - torch.eye(*cov.size(), out=torch.empty_like(cov)), p="fro")
+                count += 1
+    return weight * (total / count) if count else 0.0
+
+
 def adalora_callbacks(model, s) -> list:
     from transformers import TrainerCallback
 
+    penalties = []
+
+    def record(module, args, kwargs):  # inside the forward, before peft adds the penalty to the loss
+        if module.training and kwargs.get("labels") is not None:
+            penalties.append(orthogonality_penalty(module))
+
     class RankAllocation(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.hook = model.base_model.register_forward_pre_hook(record, with_kwargs=True)
+
+        def on_train_end(self, args, state, control, **kwargs):
+            self.hook.remove()
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            # the logged loss is the task loss (cross-entropy), as for every method; the penalty apart
+            if logs is None or "loss" not in logs or not penalties:
+                return
+            penalty = float(sum(penalties)) / len(penalties)
+            penalties.clear()
+            for entry in (logs, state.log_history[-1]):
+                entry["orth_penalty"] = penalty
+                entry["loss"] -= penalty
+
         def on_optimizer_step(self, args, state, control, **kwargs):
             # after optimizer.step(), before zero_grad(): peft scores each triplet from its gradient
             model.base_model.update_and_allocate(state.global_step + 1)

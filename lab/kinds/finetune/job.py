@@ -120,9 +120,10 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
                              label_names=["labels"], remove_unused_columns=False,
                              train_sampling_strategy=SAMPLING,
                              **(registry.qlora.training_overrides() if name == "qlora" else {}))
+        # the method's callbacks first: AdaLoRA's puts the task loss in the logs before they become events
         trainer = quiet(Trainer(model=model, args=args, train_dataset=train_ds, processing_class=tokenizer,
                                 data_collator=DataCollatorWithPadding(tokenizer),
-                                callbacks=[callback, MemoryCallback(memory), *registry.callbacks(name, model, ctx)]))
+                                callbacks=[*registry.callbacks(name, model, ctx), callback, MemoryCallback(memory)]))
         train_started = time.perf_counter()
         try:
             trainer.train()

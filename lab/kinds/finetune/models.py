@@ -39,11 +39,12 @@ def save_method(name: str, model, tokenizer, job_id: str, base_total: int, save:
     state = trainable_state(model)
     adapter_bytes = sum(t.numel() * t.element_size() for t in state.values())
     method = registry.get(name)
+    exportable = registry.exportable(name, model)
     out = {"saved_bytes": adapter_bytes, "full_model_bytes": 4 * base_total,
-           "exported": method.EXPORT is not None,
-           "export_note": "plain classifier folder" if method.EXPORT == "plain"
-           else "LoRA merged into the weights: W + (alpha/r) B A" if method.EXPORT == "merged"
-           else method.NO_EXPORT_REASON}
+           "exported": exportable,
+           "export_note": method.NO_EXPORT_REASON if not exportable
+           else "plain classifier folder" if method.EXPORT == "plain"
+           else "LoRA merged into the weights: W + (alpha/r) B A"}
     if not save:
         out["exported"] = False
         return out

@@ -55,6 +55,16 @@ Selective tuning is weak on large transformers: the knowledge a task needs is sp
 ones alone cannot reshape it. An **adapter** keeps the base's knowledge frozen and adds a bottleneck
 $h + W_{up}\,\mathrm{ReLU}(W_{down} h)$ that learns the task (its up-projection starts at zero).
 
+**What classifier-only reads.** Every pretrained weight stays frozen and one new linear layer learns, on the base's own
+sentence vector: for MiniLM the **mean of its last layer's token vectors** (padding left out), the vector
+all-MiniLM-L6-v2 was trained to produce (sentence-transformers with mean pooling, its `1_Pooling/config.json`). BERT's
+classifier class would feed the head its *pooler*, a tanh layer over `[CLS]` that MiniLM's training never used and
+that a pre-training run of this lab does not have at all (a `BertForMaskedLM` saves none, so it would be random).
+Measured at the default settings: 0.81 accuracy on the tweets with the mean against 0.60 with the pooler, 0.93 against
+0.54 on BBC News topics. A base whose checkpoint has a trained pooler and no pooling config (BERT pre-trained with
+next-sentence prediction) keeps its pooler. A plain classifier folder holds no mean pooling, so such a head is saved
+as its weights only.
+
 **LoRA.** The change a task needs has a low *intrinsic rank*, so learn it as a product of two thin matrices:
 $$h = W x + \frac{\alpha}{r} B A x, \qquad A \in \mathbb{R}^{r \times d},\; B \in \mathbb{R}^{d \times r},\; r \ll d$$
 $B$ starts at zero. LoRA usually targets the attention projections (query, key, value; the original paper used query
@@ -63,6 +73,8 @@ normal distribution, one absmax scale per block of 64) and trains LoRA on top: a
 for a small rounding error. **DoRA** splits each weight into a length and a direction, $W' = m\,\frac{W + BA}{\lVert W +
 BA \rVert}$, and trains both. **AdaLoRA** is LoRA with a *dynamic rank*: it writes the update as $P\,\mathrm{diag}(E)\,Q$
 and, step by step, keeps the most important triplets across layers, so the layers that matter end with more rank.
+Its curve is the task loss, as every method's; the orthogonality penalty peft adds to what it trains
+($\lVert P P^\top - I \rVert$, $\lVert Q^\top Q - I \rVert$) is logged apart as `orth_penalty`.
 """,
     "concept.sft": r"""
 **SFT: completion-only loss.** The model reads prompt and answer, but only the answer's tokens carry the loss; the

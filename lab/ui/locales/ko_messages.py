@@ -172,6 +172,9 @@ MESSAGES = {
     "LoRA merged into the weights: W + (alpha/r) B A": "LoRA를 가중치에 합침: W + (alpha/r) B A",
     "adds modules that a plain classifier does not have; saved as adapter weights only":
         "일반 분류기에 없는 모듈을 더하므로 어댑터 가중치만 저장",
+    "reads the base's own sentence vector (the mean or [CLS] of its token vectors), which a plain classifier folder "
+    "cannot hold; saved as the head's weights only":
+        "기반 모델 자신의 문장 벡터(토큰 벡터의 평균 또는 [CLS])를 읽는데 일반 분류기 폴더에는 담을 수 없으므로 헤드 가중치만 저장",
     "the virtual tokens are not weights of the model; saved as the prompt vectors only":
         "가상 토큰은 모델의 가중치가 아니므로 프롬프트 벡터만 저장",
     "its base is 4-bit: merging would round the update into NF4, so only the adapter is saved (load it on the 4-bit base)":

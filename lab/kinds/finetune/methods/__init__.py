@@ -7,7 +7,8 @@
     callbacks(model, ctx, method)    optional: Trainer callbacks the method needs (AdaLoRA's rank budget)
 
 Each module also names its LABEL, its tuned LEARNING_RATE and EXPORT ("plain", "merged" or None,
-then NO_EXPORT_REASON says why only the adapter is saved).
+then NO_EXPORT_REASON says why only the adapter is saved); `exportable(model)`, where a module has it,
+says whether this prepared model folds (the head does not when it reads a mean-pooled vector).
 """
 from __future__ import annotations
 
@@ -48,9 +49,15 @@ def callbacks(name: str, model, ctx) -> list:
     return method.callbacks(model, ctx, name) if hasattr(method, "callbacks") else []
 
 
+def exportable(name: str, model) -> bool:
+    """Whether this trained model folds into a plain classifier (the head only when it reads BERT's pooler)."""
+    method = get(name)
+    return method.EXPORT is not None and (not hasattr(method, "exportable") or method.exportable(model))
+
+
 def export(name: str, model):
     """The model as a plain classifier to save, or None where the method cannot be exported."""
     method = get(name)
-    if method.EXPORT is None:
+    if not exportable(name, model):
         return None
     return method.export(model) if hasattr(method, "export") else model

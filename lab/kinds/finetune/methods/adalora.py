@@ -6,6 +6,11 @@ layers, the total budget shrinking from init_r per layer to lora_r per layer (th
 middle of training; the layers that matter keep more rank. peft leaves the step to the training
 loop (`update_and_allocate`), so `callbacks` hands the Trainer one that calls it after each optimizer
 step (while the gradients are still there) and reports every layer's rank as a `rank` event.
+
+peft's forward also adds an orthogonality penalty to the loss it returns (orth_reg_weight x the mean of
+||P P^T - I|| and ||Q^T Q - I||), which is what trains. The penalty is no part of the task: the same
+callback records it as each forward adds it and logs the task loss (cross-entropy, comparable with every
+other method's) as `loss`, and the penalty apart as `orth_penalty`.
 """
 from __future__ import annotations
 
@@ -64,11 +69,52 @@ def layer_ranks(model) -> dict[str, int]:
     return ranks
 
 
+def orthogonality_penalty(adalora_model):
+    """What AdaLoraModel.forward adds to the loss, computed as it does (same order, same dtypes)."""
+    import torch
+
+    name = adalora_model.trainable_adapter_name
+    weight = adalora_model.peft_config[name].orth_reg_weight
+    total, count = 0, 0
+    with torch.no_grad():
+        for n, p in adalora_model.model.named_parameters():
+            if ("lora_A" in n or "lora_B" in n) and name in n:
+                cov = p @ p.T if "lora_A" in n else p.T @ p  # (r, r)
+                total += torch.norm(cov - torch.eye(*cov.size(), out=torch.empty_like(cov)), p="fro")
+                count += 1
+    return weight * (total / count) if count else 0.0
+
+
 def callbacks(model, ctx, method: str) -> list:
-    """The Trainer callback that runs AdaLoRA's budget step and emits `rank` events."""
+    """The Trainer callback that runs AdaLoRA's budget step, emits `rank` events and logs the task loss.
+
+    It must come before the callback that turns logs into events: it rewrites `loss` in the logs.
+    """
     from transformers import TrainerCallback
 
+    penalties = []  # the penalty of each training forward since the last log
+
+    def record(module, args, kwargs):
+        # inside the forward, so under the same autocast as peft's own sum, before peft adds it
+        if module.training and kwargs.get("labels") is not None:
+            penalties.append(orthogonality_penalty(module))
+
     class RankAllocation(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.hook = model.base_model.register_forward_pre_hook(record, with_kwargs=True)
+
+        def on_train_end(self, args, state, control, **kwargs):
+            self.hook.remove()
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if logs is None or "loss" not in logs or not penalties:
+                return
+            penalty = float(sum(penalties)) / len(penalties)  # a logged loss is the mean of its steps
+            penalties.clear()
+            for entry in (logs, state.log_history[-1]):  # what the events read, and the Trainer's history
+                entry["orth_penalty"] = penalty
+                entry["loss"] -= penalty
+
         def on_optimizer_step(self, args, state, control, **kwargs):
             # peft wants the step after optimizer.step() and before zero_grad(): the Trainer calls this
             # hook exactly there; global_step is not incremented yet, hence the +1
