@@ -48,8 +48,11 @@ def ran(tmp_path_factory) -> set:
     corpus.write_text("\n".join(f"the {a} {b} sat on the mat" for a in ("cat", "dog", "fox", "owl")
                                 for b in ("ran", "sat", "hid", "ate")) * 8)
     llama = tiny_model(tmp / "llama")
+    base = tiny_folder(tmp)  # pooled as sentence-transformers pools MiniLM, so the head runs the code its view shows
+    (Path(base) / "1_Pooling").mkdir()
+    (Path(base) / "1_Pooling" / "config.json").write_text('{"pooling_mode_mean_tokens": true}')
     jobs = [("tokenizer", TokenizerConfig(vocab_size=120, corpus=str(corpus))),
-            ("finetune", FinetuneConfig(methods=",".join(FINETUNE_METHODS), base=tiny_folder(tmp),
+            ("finetune", FinetuneConfig(methods=",".join(FINETUNE_METHODS), base=base,
                                         dataset=write_csv(tmp / "data.csv", tiny_rows() * 2), steps=2, batch_size=4,
                                         max_length=16, lora_r=4, top_k_layers=1, adapter_size=4, prompt_tokens=4,
                                         eval_size=4, save_models=False)),

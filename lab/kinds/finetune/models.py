@@ -50,10 +50,10 @@ def save_method(name: str, model, tokenizer, job_id: str, base_total: int, save:
         return out
     folder = method_dir(job_id, name)
     folder.mkdir(parents=True, exist_ok=True)
-    if method.EXPORT != "plain":  # a plain folder holds every trained parameter already: no second copy
+    plain = registry.export(name, model)
+    if plain is None or method.EXPORT != "plain":  # a plain folder holds every trained parameter: no second copy
         save_file(state, str(folder / "trainable.safetensors"))
         out["saved_bytes"] = (folder / "trainable.safetensors").stat().st_size
-    plain = registry.export(name, model)
     if plain is not None:
         plain.save_pretrained(str(folder / "model"))
         tokenizer.save_pretrained(str(folder / "model"))
