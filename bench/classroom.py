@@ -5,7 +5,8 @@
     .venv/bin/python bench/classroom.py --students 30 --app-dir ../old-checkout   # the same bench, older code
 
 The app (app.py of --app-dir) runs in a subprocess on loopback with `--slots` job slots (LAB_WORKERS)
-and the job backend `--backend` (LAB_BACKEND; "local": a child process per job on this machine).
+and the job backend `--backend` (LAB_BACKEND; "local": a child process per job on this machine; "ray":
+a Ray actor per job, on LAB_RAY_ADDRESS or a Ray instance the app starts on this machine).
 First one student alone runs the job (a seed none of the class uses, so it is nothing they can
 share): `one_job_seconds` is that student's wait from submit to result. Then N students, each with
 its own owner token (minted by the app's own page-load endpoint), submit a fine-tuning comparison
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sqlite3
 import statistics
@@ -123,6 +125,13 @@ def trainings(runs: list[dict]) -> int:
 
 def run(args) -> dict:
     env = {"LAB_WORKERS": str(args.slots), "LAB_BACKEND": args.backend}
+    if args.backend == "ray":  # LAB_RAY_ADDRESS, else a local Ray instance; each slot's job an equal share of the CPUs
+        import sys
+
+        sys.path.insert(0, str(ROOT))
+        from lab.serve.ray_backend import serve_env
+
+        env.update(serve_env(args.slots, address=os.environ.get("LAB_RAY_ADDRESS") or "local"))
     app = App(Path(args.app_dir), env=env)
     try:
         alone_go, alone_ready = threading.Event(), threading.Barrier(1)
@@ -174,7 +183,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--distinct", type=int, default=1, help="How many different settings the class asks for.")
     parser.add_argument("--slots", type=int, default=1, help="Job slots of the served app (LAB_WORKERS).")
-    parser.add_argument("--backend", default="local", help="Where jobs run (LAB_BACKEND): local.")
+    parser.add_argument("--backend", default="local", help="Where jobs run (LAB_BACKEND): local, or ray (LAB_RAY_ADDRESS, else a local Ray instance).")
     parser.add_argument("--steps", type=int, default=10, help="LoRA steps of the job each student submits.")
     parser.add_argument("--window", type=float, default=3.0, help="Seconds within which the class submits.")
     parser.add_argument("--timeout", type=float, default=3600, help="Give up on the runs after this long.")
