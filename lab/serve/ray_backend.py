@@ -119,15 +119,16 @@ class RayBackend:
             return ray
 
     def warm(self) -> None:
-        """Connect in the background now (a local instance takes 10-20 s to start), not at the first job.
-        A cluster out of reach is only logged here: each job then says so itself."""
-        def connect():
-            try:
-                self.connect()
-            except LabError:
-                pass
-
-        threading.Thread(target=connect, name="lab-ray-connect", daemon=True).start()
+        """Connect now, at start-up, not at the first job (a local instance takes 10-20 s to start). Only
+        on the main thread: a Ray driver started from another thread loses its GCS after 60 s and Ray
+        then ends the whole process (seen with ray 2.60 on a local instance). A cluster out of reach is
+        only noted here: each job then says so itself."""
+        if threading.current_thread() is not threading.main_thread():
+            return  # the runner's warm-up thread: the main thread's call connects
+        try:
+            self.connect()
+        except LabError:
+            pass
 
     def shutdown(self) -> None:
         import ray
