@@ -12,16 +12,7 @@ from lab.config import FinetuneConfig
 from lab.serve import identity
 from lab.serve.runner import Runner
 from lab.store import Store, run_folder
-
-
-def wait_for(runner, job_id, statuses=("done", "failed", "cancelled"), timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        snap = runner.snapshot(job_id)
-        if snap["status"] in statuses:
-            return snap
-        time.sleep(0.01)
-    raise AssertionError(f"job {job_id} still {runner.snapshot(job_id)['status']}")
+from tests.test_jobs import wait_for
 
 
 class Trainings:
