@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import ROOT, _free_port, open_tab
 from tests.e2e.test_sharing import new_page
-from tests.e2e.test_watching import CURVE, curves
+from tests.e2e.test_watching import wait_curves
 
 RUN_ID = re.compile(r"[0-9a-f]{32}")
 STEPS = 12
@@ -57,9 +57,9 @@ def test_two_students_with_identical_settings_share_one_training(browser, app_ur
     shot(bob, "classroom-01-joined")
     for page in (alice, bob):
         expect(page.locator("#finetune-status")).to_contain_text("Done", timeout=600_000)  # CI machines vary
-        page.wait_for_function(f"() => {{ const p = {CURVE}; return p && p.data && p.data.length && "
-                               f"p.data[0].x.length == {STEPS}; }}", timeout=30_000)
-    assert curves(alice) == curves(bob)  # one training's curve, step for step
+    alice_curves, bob_curves = (wait_curves(page, points=STEPS, timeout=30_000) for page in (alice, bob))
+    assert alice_curves == bob_curves  # one training's curve, step for step
+    assert len(alice_curves[0][1]) == STEPS
     shot(bob, "classroom-02-both-done")
 
     with sqlite3.connect(app_data / "runs.sqlite") as db:  # the two newest comparisons: alice's and bob's
