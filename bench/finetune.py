@@ -35,6 +35,21 @@ def run(cfg, chosen: str) -> dict:
     return {"wall_seconds": time.perf_counter() - started, **result}
 
 
+def profile(out: dict) -> dict:
+    """Seconds of the comparison's wall time by phase: outside the job (the worker's child process and
+    the result's way back), preparing the data, reading the base, then each phase summed over the methods;
+    `other` is what no phase accounts for (events, the copies' set-up, garbage collection)."""
+    methods = out["methods"].values()
+    parts = {"outside the job (worker, child process)": out["wall_seconds"] - out["total_seconds"]
+             - out.get("prepare_seconds", 0),
+             "preparing the data (plan, tokenizer)": out.get("prepare_seconds", 0),
+             "reading the base once": out.get("base_load_seconds", 0)}
+    for phase in ("load", "train", "score", "spectrum", "save"):
+        parts[f"methods: {phase}"] = sum(m.get("phase_seconds", {}).get(phase, 0) for m in methods)
+    parts["other"] = out["wall_seconds"] - sum(parts.values())
+    return {k: round(v, 3) for k, v in parts.items()}
+
+
 def report(out: dict, cfg) -> list[tuple[str, bool]]:
     methods = out["methods"]
     print(f"[{out['precision']}] wall {out['wall_seconds']:.1f} s (inside the job {out['total_seconds']:.1f} s) = "
@@ -46,6 +61,11 @@ def report(out: dict, cfg) -> list[tuple[str, bool]]:
               f"{r['wall_seconds']:>8.1f}{r['percent']:>13.4f}{r['predicted_memory_bytes']['total'] / 1e6:>9.1f}"
               f"{r['peak_memory_bytes'] / 1e6:>9.1f}{r['train_seconds']:>9.1f}{r['load_seconds']:>8.2f}"
               f"{r['saved_bytes'] / 1e6:>10.3f}")
+    out["profile"] = profile(out)
+    print(f"[{out['precision']}] where the wall time goes (share of {out['wall_seconds']:.1f} s; > 5% marked *):")
+    for part, seconds in out["profile"].items():
+        share = seconds / out["wall_seconds"]
+        print(f"  {part:<34}{seconds:>7.1f} s {share:>6.1%}{' *' if share > 0.05 else ''}")
     tag = f"[{out['precision']}] "
     checks = [(tag + "plain_step_equivalents <= 90", out["plain_step_equivalents"] <= 90)]
     if "full" in methods:

@@ -146,3 +146,37 @@ def test_korean_upload_trains_on_the_korean_answer(tiny, tmp_path):
     answer = tokenizer.decode([i for i, l in zip(example["input_ids"], example["labels"]) if l != -100])
     assert answer.replace("<|im_end|>", "").strip() in ("긍정", "부정")
     assert tokenizer.decode(example["input_ids"]).startswith("### Human: 이 문장의 감정은?")
+
+
+def test_the_lm_head_scores_only_labelled_positions_and_the_loss_is_unchanged(tiny, tmp_path, monkeypatch):
+    """score_loss_tokens_only: on the CPU trl's fused head projects only positions with a label (counted at
+    the chunked function), and the losses and logged metrics match those of projecting every position."""
+    import trl.trainer.utils as trl_utils
+
+    monkeypatch.setenv("LAB_PRECISION", "fp32")
+    cfg = config(tiny, write_jsonl(tmp_path / "d.jsonl", sft_rows()), steps=4, lora_targets="q_proj,v_proj")
+    projected, apply = [], trl_utils._ChunkedLogProbFunction.apply
+
+    def counting(hidden, *rest):
+        projected.append(hidden.shape[0])
+        return apply(hidden, *rest)
+
+    monkeypatch.setattr(trl_utils._ChunkedLogProbFunction, "apply", counting)
+
+    def train(compact: bool) -> tuple[list, list]:  # (logged loss and metrics, rows projected per call)
+        projected.clear()
+        model, tokenizer, _ = causal_lm.load_causal_lm(cfg.model)
+        trainer = build_trainer(cfg, model, tokenizer, sft_data(cfg), str(tmp_path / f"t{compact}"), [])
+        if not compact:  # trl's own choice on the CPU: every position
+            monkeypatch.setattr(trl_utils, "_use_triton", lambda device: False)
+        trainer.train()
+        logs = [(round(e["loss"], 4), round(e["entropy"], 4), round(e["mean_token_accuracy"], 4))
+                for e in trainer.state.log_history if "loss" in e]
+        return logs, list(projected)
+
+    assert causal_lm.score_loss_tokens_only()
+    compact_logs, compact_rows = train(compact=True)
+    full_logs, full_rows = train(compact=False)
+    assert len(compact_logs) == 4 and compact_logs == full_logs
+    assert sum(compact_rows) < sum(full_rows) / 3  # a few answer tokens against every prompt token
+    assert all(0 < n <= cfg.max_length * cfg.batch_size for n in compact_rows)

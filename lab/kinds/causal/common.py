@@ -94,10 +94,40 @@ def lora_config(cfg, model):
                       target_modules=lora_targets(cfg), task_type="CAUSAL_LM")
 
 
+def score_loss_tokens_only() -> bool:
+    """Make trl's fused LM head score only the positions that carry a label on the CPU too.
+
+    trl's SFT and DPO trainers replace the model's LM head with a chunked log-probability function. On
+    CUDA it projects only the hidden states of positions with a label; elsewhere it projects every position
+    and masks the result afterwards (on XLA-like devices a varying count would recompile). On the CPU
+    nothing recompiles, and with SFT's default data about 4% of positions carry a label: projecting the
+    other 96% onto SmolLM2's 49,152-token vocabulary, forward and backward, was about 30% of a step.
+    Which positions are projected is decided by `trl.trainer.utils._use_triton`; this wraps it to answer
+    yes for the CPU (the kernels themselves read their own copy and keep their torch fallback). The loss
+    and the logged metrics are the same either way (tests/test_sft.py compares them). Returns whether the
+    hook was found: a trl without it leaves the slower path in place.
+    """
+    import trl.trainer.utils as trl_utils
+
+    original = getattr(trl_utils, "_use_triton", None)
+    if original is None or getattr(original, "lab_cpu_compact", False):
+        return original is not None
+
+    def use_compact(device) -> bool:
+        return device.type == "cpu" or original(device)
+
+    use_compact.lab_cpu_compact = True
+    trl_utils._use_triton = use_compact
+    return True
+
+
 def trl_settings(cfg, output_dir: str, lr: float) -> dict:
     """The lab's Trainer defaults (see training.training_args) for a trl config: the lab's precision (bf16
-    autocast where the machine has it), no gradient checkpointing (on CPU it only costs time)."""
+    autocast where the machine has it), no gradient checkpointing (on CPU it only costs time), and the LM
+    head scored only where a label is (score_loss_tokens_only)."""
     from lab.training import device, precision
+
+    score_loss_tokens_only()
 
     on_cpu = device() == "cpu"
     return dict(output_dir=output_dir, max_steps=cfg.steps, per_device_train_batch_size=cfg.batch_size,

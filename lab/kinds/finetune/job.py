@@ -132,7 +132,9 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
         train_seconds = time.perf_counter() - train_started  # loading and set-up are load_seconds
         if ctx.cancelled:
             return {}
+        scored = time.perf_counter()
         scores = evaluate(model, eval_ds, tokenizer, precision=callback.precision)
+        score_seconds = time.perf_counter() - scored
     result = {
         "label": registry.get(name).LABEL, "learning_rate": learning_rate(name, cfg),
         "trainable_params": counts["trainable"], "total_params": counts["total"], "percent": counts["percent"],
@@ -143,9 +145,16 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
         "loss": callback.losses,
         "train_seconds": round(train_seconds, 2), "load_seconds": round(load_seconds, 2),
     }
+    spectrum_started = time.perf_counter()
     result.update(update_spectrum(model, cfg))
+    saving = time.perf_counter()
     result.update(quantised)
     result.update(save_method(name, model, tokenizer, ctx.job_id, base_total, cfg.save_models))
+    # where a method's wall time goes besides training (bench/finetune.py prints the profile)
+    result["phase_seconds"] = {"load": round(load_seconds, 3), "train": round(train_seconds, 3),
+                               "score": round(score_seconds, 3),
+                               "spectrum": round(saving - spectrum_started, 3),
+                               "save": round(time.perf_counter() - saving, 3)}
     result["wall_seconds"] = round(time.perf_counter() - started, 2)
     del trainer, model
     gc.collect()
@@ -158,6 +167,7 @@ def finetune_job(cfg: FinetuneConfig, ctx: JobContext) -> dict:
     from lab.training import precision
 
     ctx.log("Checking the settings and the data…")
+    preparing = time.perf_counter()
     plan = make_plan(cfg)
     plan.base_path = sources.hub_folder(plan.base_path)  # a Hub base, downloaded once for every method
     tokenizer = AutoTokenizer.from_pretrained(plan.base_path)
@@ -166,9 +176,11 @@ def finetune_job(cfg: FinetuneConfig, ctx: JobContext) -> dict:
     ctx.emit("plan", methods=plan.methods, steps=cfg.steps, labels=plan.labels,
              train_rows=len(train_ds), eval_rows=len(eval_ds))
     started = time.perf_counter()
+    prepare_seconds = started - preparing  # the plan, the tokenizer and the encoded texts
     # read from disk once; every method that loads it plainly trains a copy (QLoRA reads it in 4-bit)
     plain = [n for n in plan.methods if not registry.load_kwargs(n, cfg)]
     base = load_classifier(plan, cfg) if len(plain) > 1 else None
+    base_seconds = time.perf_counter() - started
     results = {}
     for name in plan.methods:
         if ctx.cancelled:
@@ -185,6 +197,7 @@ def finetune_job(cfg: FinetuneConfig, ctx: JobContext) -> dict:
     return {"methods": results, "order": list(results), "models": models, "labels": plan.labels,
             "base": cfg.base, "base_path": plan.base_path, "settings": asdict(cfg), "precision": precision(),
             "total_seconds": round(time.perf_counter() - started, 2),
+            "prepare_seconds": round(prepare_seconds, 3), "base_load_seconds": round(base_seconds, 3),
             "train_rows": len(train_ds), "eval_rows": len(eval_ds), "runs_dir": str(run_folder(ctx.job_id).parent)}
 
 
