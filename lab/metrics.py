@@ -88,35 +88,62 @@ def _shape(model) -> tuple[int, int, int, int]:
 def activation_bytes(model, batch_size: int, seq_len: int, precision: str = "fp32") -> int:
     """Bytes autograd keeps for backward in one step: only layers at or above the lowest trainable one.
 
-    Per encoder layer, in fp32 (fitted to the profiler's allocations on BERT-style layers): about 10
+    Per encoder layer, in fp32 (fitted to the profiler's allocations on MiniLM's BERT layers): about 10
     tensors of (B, T, H) for the projections, residuals, norms and dropout masks, and 2 of (B, T, I) for the
     feed-forward. Fused attention keeps no (B, heads, T, T) matrix unless attention dropout is on, which
     makes it keep the probabilities and the mask: 8 bytes per entry. A layer below every trainable weight
     keeps nothing: no gradient has to flow through it.
 
-    In bf16 autocast (fitted the same way) the matmuls' inputs are kept as bf16 copies: 6 of the (B, T, H)
-    tensors stay fp32 (norms, residuals), 4 are bf16, and the two (B, T, I) are bf16. Over a stack of
-    bitsandbytes' 4-bit layers, which cast their inputs and outputs themselves, 6 more (B, T, H) fp32
-    tensors are kept once (measured: constant in the number of layers). Autocast also caches one bf16
-    copy of each trainable linear weight for the step (2 bytes per weight).
+    bf16 autocast changes what is kept, measured by counting the tensors autograd saves
+    (torch.autograd.graph.saved_tensors_hooks) in a BERT layer run both ways: the matmuls' inputs are
+    kept as bf16 copies, 8 bytes per token and hidden unit and 4 per token and feed-forward unit less
+    than fp32; with hidden dropout 4 bytes per token and hidden unit less again (its masks and outputs
+    shrink), while attention dropout makes it keep 6 more (the attention path it takes keeps bf16 query,
+    key and value copies). Autocast also keeps one bf16 copy of every linear weight a gradient passes
+    through, trainable or frozen (the copy serves the gradient of the input): 2 bytes per weight. Over a
+    stack of bitsandbytes' 4-bit layers, which cast their inputs and outputs themselves and keep no
+    bf16 copy of their weights, 6 more (B, T, H) fp32 tensors are kept once, and with hidden dropout on
+    3 more per layer (fitted to MiniLM's measured peak; the tensors are not identified).
     """
     hidden, layers, intermediate, heads = _shape(model)
     tokens = batch_size * seq_len
-    if precision == "bf16":
-        per_layer = (4 * 6 + 2 * 4) * tokens * hidden + 2 * 2 * tokens * intermediate
-        once = (4 * 6 * tokens * hidden if is_4bit(model) else 0) + 2 * trainable_linear_weights(model)
-    else:
-        per_layer, once = 4 * (10 * tokens * hidden + 2 * tokens * intermediate), 0
-    if getattr(model.config, "attention_probs_dropout_prob", 0.0):
+    conf = model.config
+    per_layer, once = 4 * (10 * tokens * hidden + 2 * tokens * intermediate), 0
+    attention_dropout = bool(getattr(conf, "attention_probs_dropout_prob", 0.0))
+    if attention_dropout:
         per_layer += 8 * batch_size * heads * seq_len * seq_len
     lowest = lowest_trainable_layer(model)
-    return 0 if lowest is None else per_layer * (layers - lowest) + once
+    if lowest is None:
+        return 0
+    if precision == "bf16":
+        per_layer -= 8 * tokens * hidden + 4 * tokens * intermediate
+        if getattr(conf, "hidden_dropout_prob", 0.0):
+            per_layer -= 4 * tokens * hidden
+        if attention_dropout:
+            per_layer += 6 * tokens * hidden
+        if is_4bit(model):
+            once += 4 * 6 * tokens * hidden
+            if getattr(conf, "hidden_dropout_prob", 0.0):
+                per_layer += 12 * tokens * hidden  # measured on MiniLM; a model without dropout keeps none
+        once += 2 * cast_linear_weights(model, lowest)
+    return per_layer * (layers - lowest) + once
 
 
-def trainable_linear_weights(model) -> int:
+def cast_linear_weights(model, lowest: int) -> int:
+    """Weights of the linear layers at or above layer `lowest` that autocast copies to bf16 (every one
+    but bitsandbytes' 4-bit layers): the layers a gradient passes through, and the head above them."""
+    import re
+
     from torch import nn
 
-    return sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear) and m.weight.requires_grad)
+    count = 0
+    for name, module in model.named_modules():
+        if not isinstance(module, nn.Linear) or module.weight.__class__.__name__ == "Params4bit":
+            continue
+        match = re.search(r"\.layers?\.(\d+)\.", name + ".")
+        if match is None or int(match.group(1)) >= lowest:
+            count += module.weight.numel()
+    return count
 
 
 def is_4bit(model) -> bool:
@@ -125,10 +152,15 @@ def is_4bit(model) -> bool:
 
 def workspace_bytes(model, batch_size: int, seq_len: int, precision: str = "fp32") -> int:
     """Transient buffers of one layer's forward, kept by no one: two (B, T, I) and two (B, heads, T, T)
-    (the (B, T, I) ones in bf16 under autocast; attention's softmax stays fp32)."""
+    (the (B, T, I) ones in bf16 under autocast; attention's softmax stays fp32). Under autocast with
+    attention dropout on, the attention path also makes bf16 copies of query, key and value (6 bytes per
+    token and hidden unit, as activation_bytes counts when they are kept)."""
     hidden, _, intermediate, heads = _shape(model)
     wide = 2 if precision == "bf16" else 4
-    return 2 * batch_size * seq_len * intermediate * wide + 4 * 2 * batch_size * heads * seq_len * seq_len
+    out = 2 * batch_size * seq_len * intermediate * wide + 4 * 2 * batch_size * heads * seq_len * seq_len
+    if precision == "bf16" and getattr(model.config, "attention_probs_dropout_prob", 0.0):
+        out += 6 * batch_size * seq_len * hidden
+    return out
 
 
 def lowest_trainable_layer(model) -> int | None:

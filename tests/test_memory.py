@@ -96,3 +96,23 @@ def test_trainable_counts_agree_with_peft_and_4bit_weights_count_once(setup, nam
         others = sum(p.numel() * p.element_size() for n, p in model.named_parameters()
                      if p.__class__.__name__ != "Params4bit") + sum(b.numel() * b.element_size() for b in model.buffers())
         assert weight_bytes(model) == packed + others
+
+
+@pytest.mark.parametrize("chosen", ["fp32", "bf16"])
+def test_the_ledger_holds_on_minilm_whose_dropout_changes_what_autocast_keeps(tmp_path, monkeypatch, chosen):
+    """The page's default model: dropout on (hidden and attention), batches filling max_length (16 x 64),
+    so the measured peak meets the ledger's shapes. The bf16 terms for dropout were measured on it."""
+    import random
+
+    monkeypatch.setenv("LAB_PRECISION", chosen)
+    words = "the flight was great and the crew kind but my bag got lost on the way home again".split()
+    random.seed(0)
+    rows = [{"text": " ".join(random.choice(words) for _ in range(90)), "label": ("negative", "positive")[i % 2]}
+            for i in range(64)]
+    cfg = FinetuneConfig(methods=",".join(METHODS), dataset=write_csv(tmp_path / "long.csv", rows), steps=3,
+                         batch_size=16, max_length=64, eval_size=8, save_models=False)
+    methods = run_job("finetune", cfg)["methods"]
+    for name in METHODS:
+        measured, ledger = methods[name]["peak_memory_bytes"], methods[name]["predicted_memory_bytes"]
+        assert methods[name]["precision"] == chosen
+        assert measured == pytest.approx(ledger["total"], rel=TOLERANCE), (name, measured, ledger)
