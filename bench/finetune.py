@@ -25,6 +25,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+def warm_worker() -> None:
+    """Start the job processes' forkserver as the served app does at launch (lab.serve.runner warms it
+    when the runner is built), and wait until it has imported torch & co. and forked once. Without this
+    the first comparison alone would pay it, and the two precisions would not be measured alike."""
+    import os as _os
+
+    from lab.serve import child
+
+    ctx = child.context(child.HEAVY_MODULES)
+    child.warm(ctx)
+    probe = ctx.Process(target=_os.getpid)
+    probe.start()
+    probe.join()
+
+
 def run(cfg, chosen: str) -> dict:
     """One default comparison with LAB_PRECISION=chosen (the job's child process reads it), timed."""
     from lab.__main__ import run_job
@@ -103,6 +118,10 @@ def main() -> int:
         cfg.steps = args.steps
     print(f"settings: steps={cfg.steps} batch={cfg.batch_size} max_length={cfg.max_length} eval_size={cfg.eval_size} "
           f"methods={cfg.methods}", flush=True)
+    started = time.perf_counter()
+    warm_worker()
+    worker_start = time.perf_counter() - started
+    print(f"worker start (the app does it once, at launch, before any click): {worker_start:.1f} s", flush=True)
     gflops, plain, loads, runs = [matmul_gflops()], [plain_fp32_step()["best"]], [load()], {}
     for chosen in args.precisions.split(","):
         out = run(cfg, chosen)
@@ -132,6 +151,8 @@ def main() -> int:
     for text, ok in checks:
         print(("PASS " if ok else "MISS ") + text)
     if args.json_out:
+        for out in runs.values():
+            out["worker_start_seconds"] = round(worker_start, 2)
         first = next(iter(runs.values()))
         Path(args.json_out).write_text(json.dumps({
             "plain_fp32_step_seconds": step, "plain_fp32_probes": plain, "matmul_gflops": speed, "load_average": loads,
