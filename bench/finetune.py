@@ -105,6 +105,7 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=None, help="override the default steps (quick checks)")
     parser.add_argument("--precisions", default="auto,fp32",
                         help="LAB_PRECISION of each comparison, run one after the other in this process")
+    parser.add_argument("--seed", type=int, default=None, help="another seed than the default (the spread of accuracies)")
     parser.add_argument("--json", dest="json_out")
     args = parser.parse_args()
     os.environ.setdefault("LAB_DATA_DIR", tempfile.mkdtemp(prefix="bench-finetune-"))
@@ -116,8 +117,10 @@ def main() -> int:
         cfg.methods = args.methods
     if args.steps is not None:
         cfg.steps = args.steps
+    if args.seed is not None:
+        cfg.seed = args.seed
     print(f"settings: steps={cfg.steps} batch={cfg.batch_size} max_length={cfg.max_length} eval_size={cfg.eval_size} "
-          f"methods={cfg.methods}", flush=True)
+          f"methods={cfg.methods} seed={cfg.seed}", flush=True)
     started = time.perf_counter()
     warm_worker()
     worker_start = time.perf_counter() - started

@@ -1,4 +1,4 @@
-"""Benchmark of the tokenizer and pre-training tabs' defaults: the figures the issue's "Done when" asks.
+"""Benchmark of the tokenizer and pre-training tabs' defaults: the figures BENCHMARKS.md holds against its targets.
 
     LAB_DATA_DIR=/tmp/bench_lab python bench/pretrain.py [--steps 300] [--learning-rate 0.002]
 

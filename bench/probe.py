@@ -2,7 +2,7 @@
 
     python bench/probe.py      # prints fp32 and bf16 matmul GFLOP/s and the plain fp32 step
 
-The issue's reference machine did 287 GFLOP/s fp32 on 2 threads; `normalized_seconds` = seconds x measured
+The reference machine of the earlier figures did 287 GFLOP/s fp32 on 2 threads; `normalized_seconds` = seconds x measured
 / 287 says what a run would take there. `plain_fp32_step` is the reference the lab's figures are stated
 against: a plain PyTorch loop (no Trainer, no lab) of MiniLM full fine-tuning, AdamW, fp32.
 """
