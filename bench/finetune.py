@@ -62,6 +62,8 @@ def profile(out: dict) -> dict:
     for phase in ("load", "train", "score", "spectrum", "save"):
         parts[f"methods: {phase}"] = sum(m.get("phase_seconds", {}).get(phase, 0) for m in methods)
     parts["other"] = out["wall_seconds"] - sum(parts.values())
+    # part of load and train above, not added again: the memory profiler's windows
+    parts["  of which the memory watch"] = sum(m.get("phase_seconds", {}).get("memory_watch", 0) for m in methods)
     return {k: round(v, 3) for k, v in parts.items()}
 
 

@@ -232,6 +232,7 @@ class TensorMemory:
         self.baseline = 0  # live bytes when the first window ended: what every later step starts from
         self.phase_peaks: dict[str, int] = {}
         self.windows = 0  # profiler windows read back
+        self.seconds = 0.0  # what watching cost: starting, stopping and reading back the profiler
         self.source = ("cuda max_memory_allocated, whole run" if device.startswith("cuda")
                        else "CPU tensor allocations (torch profiler): load, first steps, then each larger batch")
         self._profiler = None
@@ -258,9 +259,11 @@ class TensorMemory:
         import torch
         from torch.profiler import ProfilerActivity, profile
 
+        started = time.perf_counter()
         self._profiler = profile(activities=[ProfilerActivity.CPU], profile_memory=True)
         self._profiler.start()
         self._probe = torch.empty(1)  # its allocation names this thread among the profiler's
+        self.seconds += time.perf_counter() - started
 
     def phase(self, name: str) -> None:
         self._marks.append((time.time_ns(), name))
@@ -275,9 +278,11 @@ class TensorMemory:
         """End the CPU profiler's window and fold it into the peak (on CUDA: nothing, it counts on)."""
         if self._profiler is None:
             return
+        started = time.perf_counter()
         self._profiler.stop()
         peak, phases, live = self._timeline(self._profiler, self._marks)
         self._profiler = None
+        self.seconds += time.perf_counter() - started
         offset = self.baseline if self.windows else 0  # a later window counts from what each step starts with
         if not self.windows:
             self.baseline = live

@@ -57,6 +57,14 @@ def test_every_method_runs_saves_and_answers(tmp_path):
         assert 0 <= r["load_seconds"] <= loaded - said + 0.01  # a copy of the base read once: about 0 on a tiny one
         assert 0 < r["train_seconds"] <= finished - loaded + 0.01
         assert r["load_seconds"] + r["train_seconds"] <= r["wall_seconds"] + 0.02
+        # the profile bench/finetune.py prints: its phases lie inside the method's wall time, the memory
+        # watch inside loading and training (it starts before the weights load and ends with the steps)
+        phases = r["phase_seconds"]
+        assert phases["load"] == pytest.approx(r["load_seconds"], abs=0.01)
+        assert phases["train"] == pytest.approx(r["train_seconds"], abs=0.01)
+        assert all(v >= 0 for v in phases.values())
+        assert sum(v for k, v in phases.items() if k != "memory_watch") <= r["wall_seconds"] + 0.02
+        assert 0 < phases["memory_watch"] <= phases["load"] + phases["train"] + 0.01
     # the reported accuracy is the saved model's on the held-out rows, recomputed here
     from lab.kinds.finetune.data import make_plan
     plan = make_plan(cfg)

@@ -154,6 +154,7 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
     result["phase_seconds"] = {"load": round(load_seconds, 3), "train": round(train_seconds, 3),
                                "score": round(score_seconds, 3),
                                "spectrum": round(saving - spectrum_started, 3),
+                               "memory_watch": round(memory.seconds, 3),  # inside load and train
                                "save": round(time.perf_counter() - saving, 3)}
     result["wall_seconds"] = round(time.perf_counter() - started, 2)
     del trainer, model
