@@ -7,7 +7,7 @@ this process, alternately (plain, lab, plain, lab ...) so a busy moment hurts bo
 - plain: a hand-written PyTorch loop in fp32 (bench/probe.py: plain_fp32_step);
 - lab: the lab's own step, the Trainer as lab.training.training_args sets it up, in the precision the lab
   chooses on this machine (LAB_PRECISION overrides), timed per step by a callback.
-Figures: `speedup_vs_plain_fp32` = plain / lab (best step of each; target >= 1.2 where bf16 is native),
+Figures: `speedup_vs_plain_fp32` = plain / lab (best step of each; target >= 1.2 when the lab trains in bf16, >= 1.0 in fp32),
 `percent_of_peak` = the lab step's FLOP/s (6 x non-embedding params x tokens + attention's
 12 x layers x batch x length^2 x hidden) over the matmul peak of the precision it used.
 """
@@ -120,8 +120,9 @@ def main() -> int:
     print(f"  the lab's step ({chosen}): {lab_best:.3f} s ({out['lab_median_seconds']:.3f}) = "
           f"{out['achieved_gflops']:.0f} GFLOP/s = {out['percent_of_peak']:.0f}% of the {chosen} peak")
     speedup = out["speedup_vs_plain_fp32"]
-    print(f"speedup_vs_plain_fp32 {speedup:.2f} " + ("PASS" if speedup >= 1.2 else "MISS") + " (>= 1.2 where bf16 "
-          "is native; >= 1.0 otherwise)")
+    target = 1.2 if chosen == "bf16" else 1.0  # fp32 (a CPU without bf16 units, or LAB_PRECISION=fp32): no slower
+    print(f"speedup_vs_plain_fp32 {speedup:.2f} " + ("PASS" if speedup >= target else "MISS") + f" (>= {target} "
+          f"in {chosen}: 1.2 where the lab trains in bf16, 1.0 where it trains in fp32)")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(out, indent=2))
     return 0
