@@ -88,7 +88,7 @@ def page(browser, app_url):
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(app_url)
-    page.wait_for_selector("#tab-pipeline", state="attached")
+    loaded(page)
     yield page
     context.close()
 
@@ -103,6 +103,17 @@ def shot():
         return path
 
     return take
+
+
+OWNER_KEY = "fine-tuning-lab-owner"  # app.py's gr.BrowserState: written once the page's load event set it
+
+
+def loaded(page) -> None:
+    """Wait until the page is drawn and holds its signed owner token. The token is set by the page's load
+    event; a button pressed before that is refused ("The page has not finished loading"), which a test
+    clicking at once would take for a job that never started."""
+    page.wait_for_selector("#tab-pipeline", state="attached")
+    page.wait_for_function(f"() => !!localStorage.getItem('{OWNER_KEY}')")
 
 
 def open_tab(page, label: str) -> None:

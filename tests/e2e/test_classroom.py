@@ -13,7 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, _free_port, open_tab
+from tests.e2e.conftest import ROOT, _free_port, loaded, open_tab
 from tests.e2e.test_sharing import new_page
 from tests.e2e.test_watching import wait_curves
 
@@ -121,7 +121,7 @@ def test_a_restarted_app_finds_the_same_history(browser, tmp_path, shot):
         stop(proc)  # the Space sleeps, is updated or crashes; the data folder stays
         proc = serve(port, data)
         page.reload()
-        page.wait_for_selector("#tab-pipeline", state="attached")
+        loaded(page)
         assert own_runs(page) == before
         open_tab(page, "2 · Tokenizer")
         expect(page.locator("#tokenizer-status")).to_contain_text("Done", timeout=30_000)  # it follows its run again

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from lab.teach import concepts
 from lab.ui import i18n
+from tests.e2e.conftest import loaded
 from tests.test_tokenization import KOREAN
 
 TABS = [("1 · Pipeline", "pipeline"), ("2 · Tokenizer", "tokenizer"), ("3 · Pre-training", "pretrain"),
@@ -25,7 +26,7 @@ def open_page(browser, app_url, locale):
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(app_url)
-    page.wait_for_selector("#tab-pipeline", state="attached")
+    loaded(page)
     return context, page
 
 

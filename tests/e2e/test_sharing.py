@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ADMIN_TOKEN, open_tab
+from tests.e2e.conftest import ADMIN_TOKEN, loaded, open_tab
 
 
 def new_page(browser, url: str):
@@ -16,7 +16,7 @@ def new_page(browser, url: str):
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(url)
-    page.wait_for_selector("#tab-pipeline", state="attached")
+    loaded(page)
     return context, page
 
 
@@ -44,7 +44,7 @@ def test_private_shared_reload_and_instructor(browser, app_url, shot):
     expect(alice.locator("#pretrain-status")).to_contain_text("Running", timeout=90_000)
 
     alice.reload()  # the signed owner token is in local storage: the page finds its job again
-    alice.wait_for_selector("#tab-pipeline", state="attached")
+    loaded(alice)
     open_tab(alice, "3 · Pre-training")
     expect(alice.locator("#pretrain-status")).to_contain_text("Running", timeout=30_000)
     expect(alice.locator("#pretrain-status")).not_to_contain_text("shared with the class")

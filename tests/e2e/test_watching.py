@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import open_tab
+from tests.e2e.conftest import loaded, open_tab
 from tests.e2e.test_sharing import first_run_id, new_page, pick
 
 CURVE = "document.querySelector('#finetune-loss-step .js-plotly-plot')"
@@ -26,6 +26,7 @@ def open_finetune(browser, app_url):
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(app_url)
+    loaded(page)
     page.get_by_role("tab", name="4 · Fine-tuning").click()
     return context, page
 
