@@ -110,6 +110,7 @@ def activation_bytes(model, batch_size: int, seq_len: int, precision: str = "fp3
     conf = model.config
     per_layer, once = 4 * (10 * tokens * hidden + 2 * tokens * intermediate), 0
     attention_dropout = bool(getattr(conf, "attention_probs_dropout_prob", 0.0))
+    hidden_dropout = bool(getattr(conf, "hidden_dropout_prob", 0.0))
     if attention_dropout:
         per_layer += 8 * batch_size * heads * seq_len * seq_len
     lowest = lowest_trainable_layer(model)
@@ -117,13 +118,13 @@ def activation_bytes(model, batch_size: int, seq_len: int, precision: str = "fp3
         return 0
     if precision == "bf16":
         per_layer -= 8 * tokens * hidden + 4 * tokens * intermediate
-        if getattr(conf, "hidden_dropout_prob", 0.0):
+        if hidden_dropout:
             per_layer -= 4 * tokens * hidden
         if attention_dropout:
             per_layer += 6 * tokens * hidden
         if is_4bit(model):
             once += 4 * 6 * tokens * hidden
-            if getattr(conf, "hidden_dropout_prob", 0.0):
+            if hidden_dropout:
                 per_layer += 12 * tokens * hidden  # measured on MiniLM; a model without dropout keeps none
         once += 2 * cast_linear_weights(model, lowest)
     return per_layer * (layers - lowest) + once
@@ -132,18 +133,24 @@ def activation_bytes(model, batch_size: int, seq_len: int, precision: str = "fp3
 def cast_linear_weights(model, lowest: int) -> int:
     """Weights of the linear layers at or above layer `lowest` that autocast copies to bf16 (every one
     but bitsandbytes' 4-bit layers): the layers a gradient passes through, and the head above them."""
-    import re
-
     from torch import nn
 
     count = 0
     for name, module in model.named_modules():
         if not isinstance(module, nn.Linear) or module.weight.__class__.__name__ == "Params4bit":
             continue
-        match = re.search(r"\.layers?\.(\d+)\.", name + ".")
-        if match is None or int(match.group(1)) >= lowest:
+        index = layer_index(name + ".")
+        if index is None or index >= lowest:
             count += module.weight.numel()
     return count
+
+
+def layer_index(name: str) -> int | None:
+    """The encoder layer a parameter or module name lies in (`...layer.3.` or `...layers.3.`), or None."""
+    import re
+
+    match = re.search(r"\.layers?\.(\d+)\.", name)
+    return int(match.group(1)) if match else None
 
 
 def is_4bit(model) -> bool:
@@ -165,18 +172,14 @@ def workspace_bytes(model, batch_size: int, seq_len: int, precision: str = "fp32
 
 def lowest_trainable_layer(model) -> int | None:
     """Index of the lowest encoder layer gradients must reach (0 when embeddings or prompts train)."""
-    import re
-
     lowest = None
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
-        match = re.search(r"\.layers?\.(\d+)\.", name)
-        if match:
-            index = int(match.group(1))
-        elif any(part in name for part in ("embeddings", "prompt_encoder", "word_embeddings")):
+        index = layer_index(name)
+        if index is None and any(part in name for part in ("embeddings", "prompt_encoder", "word_embeddings")):
             index = 0
-        else:
+        if index is None:
             continue  # the head or the pooler: above every layer
         lowest = index if lowest is None else min(lowest, index)
     return lowest
