@@ -20,6 +20,19 @@ def wait_for(runner, job_id, statuses=("done", "failed", "cancelled"), timeout=6
     raise AssertionError(f"job {job_id} still {runner.snapshot(job_id)['status']}")
 
 
+def steps(snap) -> list[dict]:
+    return [e for e in snap["events"] if e["type"] == "step"]
+
+
+def wait_for_steps(runner, job_id, n, timeout=60) -> dict:
+    """The job's snapshot once at least `n` step events have arrived."""
+    deadline = time.time() + timeout
+    while len(steps(runner.snapshot(job_id))) < n:
+        assert time.time() < deadline, f"fewer than {n} steps arrived"
+        time.sleep(0.01)
+    return runner.snapshot(job_id)
+
+
 @pytest.fixture()
 def gate():
     return threading.Event()

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from lab.serve.runner import Runner
-from tests.test_jobs import wait_for
+from tests.test_jobs import steps, wait_for, wait_for_steps
 
 H = "tests.isolated_handlers:"
 KINDS = {name: H + name for name in ("count", "strict_count", "raise_error", "user_mistake", "exit_hard",
@@ -24,42 +24,29 @@ def runner():
     runner.shutdown()
 
 
-def steps_of(snap):
-    return [e for e in snap["events"] if e["type"] == "step"]
-
-
-def wait_for_steps(runner, job_id, n, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if len(steps_of(runner.snapshot(job_id))) >= n:
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"fewer than {n} steps arrived")
-
-
 def test_events_and_the_result_come_back_from_a_child(runner, data_dir):
     job_id = runner.submit("a", "count", {"n": 5})
     snap = wait_for(runner, job_id)
     assert snap["status"] == "done"
-    assert [e["step"] for e in steps_of(snap)] == [1, 2, 3, 4, 5]
+    assert [e["step"] for e in steps(snap)] == [1, 2, 3, 4, 5]
     assert [e["type"] for e in snap["events"]][0] == "status" and snap["events"][-1]["status"] == "done"
     assert snap["result"]["steps"] == 5
     assert snap["result"]["pid"] != os.getpid()  # it really ran elsewhere
     assert snap["result"]["data_dir"] == str(data_dir)  # with this test's environment, not the forkserver's
     assert snap["result"]["process_name"] == "MainProcess"  # seeded masking collators check it
-    assert all(e["pid"] == snap["result"]["pid"] for e in steps_of(snap))
+    assert all(e["pid"] == snap["result"]["pid"] for e in steps(snap))
 
 
 def test_cancel_stops_the_child_within_one_step_and_keeps_its_result(runner):
     job_id = runner.submit("a", "count", {"n": 10_000, "pause": 0.05})
     wait_for_steps(runner, job_id, 3)
     assert runner.cancel(job_id, owner="a")
-    at_cancel = len(steps_of(runner.snapshot(job_id)))
+    at_cancel = len(steps(runner.snapshot(job_id)))
     snap = wait_for(runner, job_id)
     assert snap["status"] == "cancelled" and snap["error"] == "Stopped by the user; what finished before is kept."
     # one step may be in flight in the child, and the parent mirrors the flag every 50 ms
-    assert len(steps_of(snap)) <= at_cancel + 3
-    assert snap["result"]["steps"] == len(steps_of(snap))  # partial result kept
+    assert len(steps(snap)) <= at_cancel + 3
+    assert snap["result"]["steps"] == len(steps(snap))  # partial result kept
 
 
 def test_a_handler_that_raises_cancelled_ends_cancelled_without_a_result(runner):

@@ -20,7 +20,7 @@ from lab.config import PretrainConfig, TokenizerConfig
 from lab.serve.ray_backend import RayBackend, lost, unreachable
 from lab.serve.runner import Runner, build_runner
 from lab.store import Store, run_folder
-from tests.test_jobs import wait_for
+from tests.test_jobs import steps, wait_for, wait_for_steps
 from tests.test_tokenization import CORPUS
 
 KINDS = {"count": "tests.isolated_handlers:count", "ignore_cancel": "tests.isolated_handlers:ignore_cancel",
@@ -66,18 +66,6 @@ def runner(backend, monkeypatch):
     runner = Runner(KINDS, store=Store(), isolate=True, backend=backend, max_per_owner=5, cancel_grace_s=2.0)
     yield runner
     runner.shutdown()
-
-
-def steps(snap):
-    return [e for e in snap["events"] if e["type"] == "step"]
-
-
-def wait_for_steps(runner, job_id, n, timeout=60):
-    deadline = time.time() + timeout
-    while len(steps(runner.snapshot(job_id))) < n:
-        assert time.time() < deadline, f"fewer than {n} steps arrived"
-        time.sleep(0.01)
-    return runner.snapshot(job_id)
 
 
 def test_two_owners_jobs_run_on_ray_with_their_events_live_and_in_order(runner):
