@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from tests.sft_helpers import tiny_model
 from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
 
 from lab import training
@@ -111,3 +112,65 @@ def test_the_status_line_names_the_precision_in_both_languages():
     assert "bf16로 학습" in korean and "완료" in korean
     assert "fp32로 학습" in fp32  # a finished run read back from the store: its result says it
     assert "bf16" not in common.status_text({**snap, "status": "queued", "position": 1}, "me")
+
+
+def test_frozen_weights_train_from_one_bf16_copy_with_autocasts_numbers_and_come_back_unchanged(tmp_path):
+    """frozen_weights_in_bf16: the frozen linear weights of a LoRA model become bf16 inside, nothing else does,
+    the forward and the adapters' gradients are exactly those of autocast casting the fp32 weights itself,
+    and on exit every parameter is the same fp32 object with the same values; in fp32 nothing moves."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model(tmp_path / "llama"), dtype=torch.float32)
+    model = get_peft_model(model, LoraConfig(r=2, lora_alpha=4, target_modules=["q_proj", "v_proj"],
+                                             init_lora_weights=False))  # non-zero B: the adapters matter
+    originals = dict(model.named_parameters())
+    values = {name: p.detach().clone() for name, p in originals.items()}
+    ids = torch.randint(0, 1000, (2, 12))
+
+    def forward_and_grads():
+        model.zero_grad()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            logits = model(input_ids=ids).logits
+        logits.float().logsumexp(-1).mean().backward()
+        return logits.detach(), {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+
+    expected, expected_grads = forward_and_grads()
+    with training.frozen_weights_in_bf16(model, None, chosen="bf16") as copied:
+        inside = {name: p.dtype for name, p in model.named_parameters()}
+        got, got_grads = forward_and_grads()
+    bf16 = {name for name, dtype in inside.items() if dtype == torch.bfloat16}
+    layer = "base_model.model.model.layers.0."
+    assert copied == 8 and bf16 == {  # the one layer's frozen linear weights and the LM head; not LoRA's
+        layer + "self_attn.q_proj.base_layer.weight", layer + "self_attn.v_proj.base_layer.weight",
+        layer + "self_attn.k_proj.weight", layer + "self_attn.o_proj.weight",
+        layer + "mlp.gate_proj.weight", layer + "mlp.up_proj.weight", layer + "mlp.down_proj.weight",
+        "base_model.model.lm_head.weight"}
+    assert inside["base_model.model.model.embed_tokens.weight"] == torch.float32  # the table the lookup reads
+    assert torch.equal(got, expected)
+    assert got_grads.keys() == expected_grads.keys() and len(got_grads) == 4
+    assert all(torch.equal(got_grads[n], expected_grads[n]) for n in got_grads)
+    after = dict(model.named_parameters())
+    assert model.get_output_embeddings().weight is model.get_input_embeddings().weight  # tied again
+    assert all(after[name] is originals[name] and after[name].dtype == torch.float32 for name in originals)
+    assert all(torch.equal(after[name], values[name]) for name in values if not after[name].requires_grad)
+    with training.frozen_weights_in_bf16(model, chosen="fp32") as copied:
+        assert copied == 0 and {p.dtype for p in model.parameters()} == {torch.float32}
+
+
+def test_eager_attention_only_in_bf16_and_only_while_its_scores_are_small(tmp_path):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from lab.kinds.causal.common import EAGER_ATTENTION_BYTES, choose_attention
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model(tmp_path / "llama"), dtype=torch.float32)
+    assert model.config._attn_implementation == "sdpa"
+    assert choose_attention(model, 4, 128, chosen="fp32") == "sdpa"  # fp32: SDPA is as fast, and holds less
+    assert choose_attention(model, 4, 128, chosen="bf16") == "eager" == model.config._attn_implementation
+    heads, layers = model.config.num_attention_heads, model.config.num_hidden_layers
+    too_long = int((EAGER_ATTENTION_BYTES / (4 * heads * layers * 6)) ** 0.5) + 1
+    assert choose_attention(model, 4, too_long, chosen="bf16") == "sdpa" == model.config._attn_implementation
+    assert choose_attention(model, 4, too_long - 1, chosen="bf16") == "eager"

@@ -51,8 +51,11 @@ def test_assistant_only_mask_for_messages(tiny, tmp_path):
         assert carrying.removesuffix("<|im_end|>") in ("yes", "no", "maybe", "sure", "never", "always")
 
 
-@pytest.mark.parametrize("method, lr", [("lora", 5e-2), ("full", 1e-2)])
-def test_loss_falls_and_the_right_weights_train(tiny, tmp_path, method, lr):
+@pytest.mark.parametrize("method, lr, chosen", [("lora", 5e-2, "bf16"), ("lora", 5e-2, "fp32"), ("full", 1e-2, "bf16")])
+def test_loss_falls_and_the_right_weights_train(tiny, tmp_path, monkeypatch, method, lr, chosen):
+    """In bf16 LoRA trains beside bf16 copies of the frozen weights (training.frozen_weights_in_bf16): the
+    saved model must still hold the untouched fp32 originals everywhere but q and v."""
+    monkeypatch.setenv("LAB_PRECISION", chosen)
     cfg = config(tiny, write_jsonl(tmp_path / "d.jsonl", sft_rows()), method=method, learning_rate=lr,
                  lora_targets="q_proj,v_proj")
     result = sft_job(cfg, context())
@@ -61,6 +64,7 @@ def test_loss_falls_and_the_right_weights_train(tiny, tmp_path, method, lr):
     assert 0 < result["loss_token_fraction"] < 0.2 and len(result["answers"]) == 4
     base, tuned = load_file(f"{tiny}/model.safetensors"), load_file(f"{result['model']}/model.safetensors")
     changed = {name for name in base if not (base[name] == tuned[name]).all()}
+    assert {t.dtype for t in tuned.values()} == {base[name].dtype for name in base} and result["precision"] == chosen
     if method == "lora":
         assert changed == {"model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.v_proj.weight"}
         assert result["parameters"]["percent"] < 5

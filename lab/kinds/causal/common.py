@@ -52,6 +52,38 @@ def load_causal_lm(name: str):
     return model, tokenizer, path
 
 
+EAGER_ATTENTION_BYTES = 256 * 2**20  # what eager attention may keep for the backward, over all layers
+
+
+def choose_attention(model, sequences: int, max_length: int, chosen: str | None = None) -> str:
+    """Train on the CPU with eager attention in bf16 when its score matrices are small, else keep SDPA; returns
+    the choice.
+
+    On this CPU (AVX512-BF16, torch 2.13) SDPA's fused kernel is as fast as eager attention in fp32 but
+    its bf16 backward is slower: a SmolLM2 LoRA step (batch 4) ran 1.06-1.19x faster with eager attention
+    at 48, 128, 256 and 512 tokens; bench/sft.py's plain reference prints both at SFT's default shape,
+    and the lab's SFT step at its defaults went from 0.77 to 0.60 s. Eager keeps each layer's attention
+    probabilities for the backward (fp32 and bf16: 6 bytes per score), which SDPA never holds, so it is used only while
+    `sequences` x heads x `max_length`^2 x layers x 6 bytes stays under EAGER_ATTENTION_BYTES: the
+    defaults (4 sequences, or DPO's 8, of at most 128 tokens) hold 106-212 MB; a batch of 64 at 1,024
+    tokens keeps SDPA.
+    """
+    from lab.training import device, precision
+
+    config = model.config
+    heads = getattr(config, "num_attention_heads", None)
+    layers = getattr(config, "num_hidden_layers", None)
+    current = getattr(config, "_attn_implementation", None)
+    if ((chosen or precision()) != "bf16" or device() != "cpu" or not heads or not layers
+            or current not in ("sdpa", "eager")):
+        return current  # on a GPU SDPA's fused kernels win at every length
+    scores = sequences * heads * max_length ** 2 * layers * 6
+    wanted = "eager" if scores <= EAGER_ATTENTION_BYTES else "sdpa"
+    if wanted != current:
+        model.set_attn_implementation(wanted)
+    return wanted
+
+
 def learning_rate(cfg, defaults: dict) -> float:
     return cfg.learning_rate if cfg.learning_rate > 0 else defaults[cfg.method]
 
@@ -224,13 +256,16 @@ def train_between_answers(trainer, tokenizer, heldout: list[dict], max_new_token
     (a stop should end the job at once, and past its time budget it has no time left for them): its
     answers event has phase "stopped", accuracy_after is None and "stopped" is True.
     """
+    from lab.training import frozen_weights_in_bf16
+
     ctx.log(f"Answering {len(heldout)} held-out prompts before training…")
     before = generate_answers(trainer.model, tokenizer, heldout, max_new_tokens, ctx)
     accuracy_before = accuracy(before, heldout)
     ctx.emit("answers", phase="before", accuracy=accuracy_before,
              rows=answer_rows(heldout, before, [""] * len(before)))
     try:
-        trainer.train()
+        with frozen_weights_in_bf16(trainer.model, getattr(trainer, "ref_model", None)):
+            trainer.train()
     finally:
         memory.stop()  # a TensorMemory started before the model loaded; MemoryCallback stops it sooner
     if ctx.cancelled:

@@ -62,6 +62,7 @@ def _dpo_job(cfg: DPORunConfig, ctx: JobContext, memory) -> dict:
     ctx.log(f"Loading {cfg.model}…")
     model, tokenizer, path = causal_lm.load_causal_lm(cfg.model)
     notices = causal_lm.clamp_length(cfg, model)
+    causal_lm.choose_attention(model, 2 * cfg.batch_size, cfg.max_length)  # a chosen and a rejected per pair
     rows = dpo_data(cfg)
     lengths = [len(ids) for ids in tokenizer([r["prompt"] + max(r["chosen"], r["rejected"], key=len)
                                               for r in rows["train"]])["input_ids"]]

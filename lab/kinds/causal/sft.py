@@ -87,6 +87,7 @@ def _sft_job(cfg: SFTRunConfig, ctx: JobContext, memory) -> dict:
     model, tokenizer, path = causal_lm.load_causal_lm(cfg.model)
     original_template = tokenizer.chat_template
     notices = causal_lm.clamp_length(cfg, model)
+    causal_lm.choose_attention(model, cfg.batch_size, cfg.max_length)
     rows = sft_data(cfg)
     notices += rows["notices"] + causal_lm.length_notice(_lengths(tokenizer, rows["train"], rows["kind"]), cfg.max_length)
     for notice in notices:
