@@ -91,8 +91,12 @@ def activation_bytes(model, batch_size: int, seq_len: int, precision: str = "fp3
     Per encoder layer, in fp32 (fitted to the profiler's allocations on MiniLM's BERT layers): about 10
     tensors of (B, T, H) for the projections, residuals, norms and dropout masks, and 2 of (B, T, I) for the
     feed-forward. Fused attention keeps no (B, heads, T, T) matrix unless attention dropout is on, which
-    makes it keep the probabilities and the mask: 8 bytes per entry. A layer below every trainable weight
-    keeps nothing: no gradient has to flow through it.
+    makes it keep the probabilities and the mask: 8 bytes per entry. Eager attention without dropout (the
+    causal kinds in bf16 on the CPU: causal.common.choose_attention) keeps the probabilities too (fp32, and
+    a bf16 copy under autocast) and a mask of its no-op dropout: counted on Llama layers with
+    saved_tensors_hooks, eager keeps 4.2-4.9 bytes per entry more than SDPA in fp32 and 6.1-6.4 in bf16;
+    the ledger takes 5 and 6.5. A layer below every trainable weight keeps nothing: no gradient has to
+    flow through it.
 
     bf16 autocast changes what is kept, measured by counting the tensors autograd saves
     (torch.autograd.graph.saved_tensors_hooks) in a BERT layer run both ways: the matmuls' inputs are
@@ -113,6 +117,8 @@ def activation_bytes(model, batch_size: int, seq_len: int, precision: str = "fp3
     hidden_dropout = bool(getattr(conf, "hidden_dropout_prob", 0.0))
     if attention_dropout:
         per_layer += 8 * batch_size * heads * seq_len * seq_len
+    elif getattr(conf, "_attn_implementation", None) == "eager":
+        per_layer += int((6.5 if precision == "bf16" else 5) * batch_size * heads * seq_len * seq_len)
     lowest = lowest_trainable_layer(model)
     if lowest is None:
         return 0

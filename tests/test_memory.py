@@ -116,3 +116,34 @@ def test_the_ledger_holds_on_minilm_whose_dropout_changes_what_autocast_keeps(tm
         measured, ledger = methods[name]["peak_memory_bytes"], methods[name]["predicted_memory_bytes"]
         assert methods[name]["precision"] == chosen
         assert measured == pytest.approx(ledger["total"], rel=TOLERANCE), (name, measured, ledger)
+
+
+@pytest.mark.parametrize("chosen, length", [("bf16", 64), ("bf16", 160), ("fp32", 64), ("fp32", 160)])
+def test_eager_attention_keeps_its_scores_and_the_ledger_counts_them(chosen, length):
+    """What eager attention keeps beyond SDPA (counted with saved_tensors_hooks on a two-layer Llama) is what
+    the ledger adds for it, within 20%: the causal kinds train with eager attention in bf16 on the CPU."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(vocab_size=500, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2)
+    torch.manual_seed(0)
+    ids = torch.randint(0, 500, (2, length))
+    kept, predicted = {}, {}
+    for attention in ("sdpa", "eager"):
+        model = LlamaForCausalLM(config)
+        model.set_attn_implementation(attention)
+        saved = {}
+
+        def pack(tensor):
+            saved.setdefault(tensor.data_ptr(), tensor.numel() * tensor.element_size())
+            return tensor
+
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=chosen == "bf16"):
+                model(input_ids=ids)
+        kept[attention] = sum(saved.values())
+        predicted[attention] = predict_memory(model, 2, length, chosen)["activations"]
+    measured, ledger = kept["eager"] - kept["sdpa"], predicted["eager"] - predicted["sdpa"]
+    assert measured > 2 * 4 * length * length * 2  # at least 2 bytes a score over both layers
+    assert abs(ledger - measured) <= 0.2 * measured, (ledger, measured)

@@ -47,9 +47,12 @@ def _ledger(kind: str, model_path: str, method: str, batch: int, length: int, ex
         model = registry.prepare(method, skeleton(model_path, 2), cfg)
     else:
         from transformers import AutoConfig, AutoModelForCausalLM
+
+        from lab.kinds.causal.common import choose_attention
         config = AutoConfig.from_pretrained(sources.hub_folder(model_path, config_only=True))
         with torch.device("meta"):
             model = AutoModelForCausalLM.from_config(config)
+        choose_attention(model, batch, length, precision)  # as the job will: eager keeps its scores
         if method == "lora":
             from peft import LoraConfig, get_peft_model
             r, targets = dict(extra)["lora_r"], dict(extra)["lora_targets"]
