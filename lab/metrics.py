@@ -85,6 +85,9 @@ def _shape(model) -> tuple[int, int, int, int]:
             getattr(conf, "num_attention_heads", 12))
 
 
+EAGER_BYTES_PER_SCORE = {"fp32": 5.0, "bf16": 6.5}  # what eager attention keeps beyond SDPA (see below)
+
+
 def activation_bytes(model, batch_size: int, seq_len: int, precision: str = "fp32") -> int:
     """Bytes autograd keeps for backward in one step: only layers at or above the lowest trainable one.
 
@@ -95,8 +98,8 @@ def activation_bytes(model, batch_size: int, seq_len: int, precision: str = "fp3
     causal kinds in bf16 on the CPU: causal.common.choose_attention) keeps the probabilities too (fp32, and
     a bf16 copy under autocast) and a mask of its no-op dropout: counted on Llama layers with
     saved_tensors_hooks, eager keeps 4.2-4.9 bytes per entry more than SDPA in fp32 and 6.1-6.4 in bf16;
-    the ledger takes 5 and 6.5. A layer below every trainable weight keeps nothing: no gradient has to
-    flow through it.
+    the ledger takes EAGER_BYTES_PER_SCORE. A layer below every trainable weight keeps nothing: no
+    gradient has to flow through it.
 
     bf16 autocast changes what is kept, measured by counting the tensors autograd saves
     (torch.autograd.graph.saved_tensors_hooks) in a BERT layer run both ways: the matmuls' inputs are
@@ -118,7 +121,7 @@ def activation_bytes(model, batch_size: int, seq_len: int, precision: str = "fp3
     if attention_dropout:
         per_layer += 8 * batch_size * heads * seq_len * seq_len
     elif getattr(conf, "_attn_implementation", None) == "eager":
-        per_layer += int((6.5 if precision == "bf16" else 5) * batch_size * heads * seq_len * seq_len)
+        per_layer += int(EAGER_BYTES_PER_SCORE[precision] * batch_size * heads * seq_len * seq_len)
     lowest = lowest_trainable_layer(model)
     if lowest is None:
         return 0

@@ -165,12 +165,13 @@ def test_eager_attention_only_in_bf16_and_only_while_its_scores_are_small(tmp_pa
     from transformers import AutoModelForCausalLM
 
     from lab.kinds.causal.common import EAGER_ATTENTION_BYTES, choose_attention
+    from lab.metrics import EAGER_BYTES_PER_SCORE
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model(tmp_path / "llama"), dtype=torch.float32)
     assert model.config._attn_implementation == "sdpa"
     assert choose_attention(model, 4, 128, chosen="fp32") == "sdpa"  # fp32: SDPA is as fast, and holds less
     assert choose_attention(model, 4, 128, chosen="bf16") == "eager" == model.config._attn_implementation
     heads, layers = model.config.num_attention_heads, model.config.num_hidden_layers
-    too_long = int((EAGER_ATTENTION_BYTES / (4 * heads * layers * 6)) ** 0.5) + 1
+    too_long = int((EAGER_ATTENTION_BYTES / (4 * heads * layers * EAGER_BYTES_PER_SCORE["bf16"])) ** 0.5) + 1
     assert choose_attention(model, 4, too_long, chosen="bf16") == "sdpa" == model.config._attn_implementation
     assert choose_attention(model, 4, too_long - 1, chosen="bf16") == "eager"

@@ -63,11 +63,12 @@ def choose_attention(model, sequences: int, max_length: int, chosen: str | None 
     its bf16 backward is slower: a SmolLM2 LoRA step (batch 4) ran 1.06-1.19x faster with eager attention
     at 48, 128, 256 and 512 tokens; bench/sft.py's plain reference prints both at SFT's default shape,
     and the lab's SFT step at its defaults went from 0.77 to 0.60 s. Eager keeps each layer's attention
-    probabilities for the backward (fp32 and bf16: 6 bytes per score), which SDPA never holds, so it is used only while
-    `sequences` x heads x `max_length`^2 x layers x 6 bytes stays under EAGER_ATTENTION_BYTES: the
-    defaults (4 sequences, or DPO's 8, of at most 128 tokens) hold 106-212 MB; a batch of 64 at 1,024
-    tokens keeps SDPA.
+    probabilities for the backward, which SDPA never holds (metrics.EAGER_BYTES_PER_SCORE, as the memory
+    ledger counts them), so it is used only while `sequences` x heads x `max_length`^2 x layers of them
+    stay under EAGER_ATTENTION_BYTES: the defaults (4 sequences, or DPO's 8, of at most 128 tokens) keep
+    115-230 MB; a batch of 64 at 1,024 tokens keeps SDPA.
     """
+    from lab.metrics import EAGER_BYTES_PER_SCORE
     from lab.training import device, precision
 
     config = model.config
@@ -77,8 +78,8 @@ def choose_attention(model, sequences: int, max_length: int, chosen: str | None 
     if ((chosen or precision()) != "bf16" or device() != "cpu" or not heads or not layers
             or current not in ("sdpa", "eager")):
         return current  # on a GPU SDPA's fused kernels win at every length
-    scores = sequences * heads * max_length ** 2 * layers * 6
-    wanted = "eager" if scores <= EAGER_ATTENTION_BYTES else "sdpa"
+    kept = EAGER_BYTES_PER_SCORE["bf16"] * sequences * heads * max_length ** 2 * layers
+    wanted = "eager" if kept <= EAGER_ATTENTION_BYTES else "sdpa"
     if wanted != current:
         model.set_attn_implementation(wanted)
     return wanted
