@@ -29,13 +29,11 @@ def warm_worker() -> None:
     """Start the job processes' forkserver as the served app does at launch (lab.serve.runner warms it
     when the runner is built), and wait until it has imported torch & co. and forked once. Without this
     the first comparison alone would pay it, and the two precisions would not be measured alike."""
-    import os as _os
-
     from lab.serve import child
 
     ctx = child.context(child.HEAVY_MODULES)
     child.warm(ctx)
-    probe = ctx.Process(target=_os.getpid)
+    probe = ctx.Process(target=os.getpid)
     probe.start()
     probe.join()
 
