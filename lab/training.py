@@ -164,15 +164,16 @@ class MemoryCallback(TrainerCallback):
     """Marks each step's phases on a TensorMemory and decides which steps its CPU profiler watches.
 
     It watches loading and the first `memory.steps` steps, then every step whose batch is not covered by
-    one already watched (no watched batch at least as many rows and as long): a step's memory grows with
-    its batch's shape, so the peak of the run is among those. The default comparison watches 5 steps of 72
-    (1-4 and 16: the longest batch so far changes about ln(n) times). On CUDA the allocator counts the whole run.
+    one already watched (no watched batch with at least as many rows, as long and as many real tokens): a
+    step's memory grows with its batch's shape, and a packed encoder's with the tokens it holds, so the
+    peak of the run is among those. The default comparison watches about 5 steps of 72 (the longest batch
+    so far changes about ln(n) times). On CUDA the allocator counts the whole run.
     """
 
     def __init__(self, memory: TensorMemory):
         self.memory = memory
         self.step = 0
-        self.watched: list[tuple[int, int]] = []  # (rows, tokens) of each batch watched
+        self.watched: list[tuple[int, int, int]] = []  # (rows, length, real tokens) of each batch watched
         self.hook = None
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
@@ -183,8 +184,10 @@ class MemoryCallback(TrainerCallback):
         ids = kwargs.get("input_ids", args[0] if args else None)
         if not module.training or ids is None or ids.dim() < 2:
             return
-        shape = (ids.shape[0], ids.shape[1])
-        if any(rows >= shape[0] and tokens >= shape[1] for rows, tokens in self.watched):
+        mask = kwargs.get("attention_mask")
+        tokens = int(mask.sum()) if mask is not None and mask.shape == ids.shape[:2] else ids.shape[0] * ids.shape[1]
+        shape = (ids.shape[0], ids.shape[1], tokens)
+        if any(all(seen >= now for seen, now in zip(watched, shape)) for watched in self.watched):
             return
         self.watched.append(shape)
         self.memory.resume(f"step {self.step}: forward and backward")  # no-op while the first window runs

@@ -1,8 +1,9 @@
 """The memory figures: the ledger predicted before a run against the peak measured during it.
 
-A small BERT (2 layers, hidden 64) on short texts and three that fill max_length, so the longest batch
-has the predicted shapes; with seed 2 the random order first draws one of them at step 9 of 10, so only a
-measurement that covers the whole run (not its first steps) reaches the ledger. Tolerance: the measured
+A small BERT (2 layers, hidden 64) on short texts, but the 16 texts that seed 2's random order draws at
+step 9 of 10 fill max_length: that batch alone has the predicted shape with no padding (the encoder
+trains packed, so a batch's memory follows its real tokens), and only a measurement that covers the
+whole run (not its first steps) reaches the ledger. Tolerance: the measured
 peak is within 10% of the predicted total for full, classifier-only, LoRA and QLoRA (the ledger leaves out
 a few gradients that overlap the activations' release, and the batch tensors); the measurement covers the
 weights and does not depend on the order of the methods.
@@ -10,8 +11,10 @@ The same holds in bf16 autocast, whose ledger counts the bf16 copies the forward
 """
 from __future__ import annotations
 
+import tempfile
+
 import pytest
-from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
+from tests.tiny_classifier import tiny_folder, tiny_model, tiny_rows, write_csv
 
 from lab.__main__ import run_job
 from lab.config import FinetuneConfig
@@ -25,13 +28,35 @@ TOLERANCE = 0.10
 LONG_STEP = 9  # the first batch with a full-length text, in seed 2's order
 
 
+def drawn_at(step: int, rows: int, cfg: FinetuneConfig) -> list[int]:
+    """Which of `rows` uploaded rows the job's Trainer draws at `step`: the upload is split as the lab splits
+    it (lab.data.split_rows), then sampled as the job's Trainer samples (its data seed, not the global RNG)."""
+    import datasets
+    from transformers import Trainer
+
+    from lab.data import split_rows
+    from lab.training import training_args
+
+    train, _ = split_rows(list(range(rows)))
+    with tempfile.TemporaryDirectory() as scratch:
+        args = training_args(scratch, cfg.steps, cfg.batch_size, 1e-4, cfg.seed, remove_unused_columns=False)
+        trainer = Trainer(model=tiny_model(), args=args, train_dataset=datasets.Dataset.from_dict({"row": train}),
+                          data_collator=lambda batch: {"row": [r["row"] for r in batch]})
+        for number, batch in enumerate(trainer.get_train_dataloader(), 1):
+            if number == step:
+                return batch["row"]
+    raise AssertionError(f"the run has no step {step}")
+
+
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     root = tmp_path_factory.mktemp("memory")
     base = tiny_folder(root, **SHAPE)
     rows = tiny_rows() * 12
-    long = {"text": " ".join([rows[0]["text"]] * 12), "label": rows[0]["label"]}  # fills max_length
-    return base, write_csv(root / "late.csv", rows[:-3] + [long] * 3)
+    late = drawn_at(LONG_STEP, len(rows), config((base, ""), METHODS))
+    for i in late:  # fills max_length
+        rows[i] = {"text": " ".join([rows[i]["text"]] * 12), "label": rows[i]["label"]}
+    return base, write_csv(root / "late.csv", rows)
 
 
 def config(setup, methods) -> FinetuneConfig:

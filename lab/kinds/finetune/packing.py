@@ -1,0 +1,157 @@
+"""Training on the tokens, not the padding: each batch's texts packed into one row inside the encoder.
+
+A batch of texts is padded to its longest; over the default comparison's 72 random batches of tweets
+the encoder would compute 58,144 positions for 34,918 tokens (1.67x). Every part of a BERT-style layer
+but attention treats each position on its own, so `packed(model)` has the encoder run its layers on the
+real tokens only, laid end to end in one row, and gives attention each text back as its own padded row:
+
+    embeddings [rows, length, hidden]  ->  the real tokens [1, tokens, hidden]  ->  every layer's linears,
+    layer norms, dropout and feed-forward on those tokens; attention scatters q, k, v back to
+    [rows, heads, length, dim], masks the padding and gathers the real tokens again  ->  the last hidden
+    state padded again, so the pooler, the head and the loss see what they always saw.
+
+The real tokens' values are those of the padded forward (the same operations on the same numbers;
+tests/test_packing.py compares them, gradients too). The model, the Trainer, the batches and the saved
+weights are those of an ordinary run: inside the context the config names the packed attention
+(registered with transformers' `AttentionInterface`; plain SDPA for a call that carries no packing) and
+on exit it names what it named before; the hooks go and the model's own dropout modules come back.
+
+One more measure rides along, about randomness rather than values: the model's dropout modules draw
+their masks from 16 random bits an entry (`FastDropout`), which the CPU makes 4-5x faster than torch's
+one float an entry (attention's own dropout stays SDPA's). Dropout's masks therefore differ from a
+padded run's, as they would with another seed. Models whose layers are not known to act per token
+train padded. Memory: the ledger's worst case (every text at max_length) packs nothing, so it stands.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import torch
+
+# EXPORT:BODY
+# Packed training, as the lab trains (its lab/kinds/finetune/packing.py): inside `with packed(model):` the
+# encoder's layers run on each batch's real tokens only, one row of them; attention sees each text padded
+# again, and the dropout modules draw their masks from 16 random bits an entry. Values and gradients are
+# the padded batch's.
+PACKED_ATTENTION = "lab_packed"
+PACKABLE_TYPES = ("bert", "roberta")  # encoders whose layers act per token except in attention (tested)
+
+
+def _packed_attention(module, query, key, value, attention_mask, dropout=0.0, scaling=None, packing=None, **kwargs):
+    """Attention on packed q, k, v [1, heads, tokens, dim]: each text back in its own padded row for attention."""
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    if packing is None:  # a padded call (scoring, generation): plain SDPA
+        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
+                                      **kwargs)
+    index, spread, keep = packing
+    rows, length = keep.shape[0], keep.shape[-1]
+
+    def padded(x):  # [1, heads, tokens, dim] -> [rows, heads, length, dim], zeros where the padding was
+        return _spread(x[0].transpose(0, 1), spread).view(rows, length, x.shape[1], x.shape[3]).transpose(1, 2)
+
+    out, _ = sdpa_attention_forward(module, padded(query), padded(key), padded(value), keep, dropout=dropout,
+                                    scaling=scaling, **kwargs)  # [rows, length, heads, dim]
+    return out.reshape(rows * length, *out.shape[2:]).index_select(0, index).unsqueeze(0), None
+
+
+def _spread(tokens, spread):
+    """[tokens, ...] -> [positions, ...]: position i holds token spread[i], or zeros where spread[i] == tokens.
+    A gather (its backward keeps only the index), where index_copy's would keep the tokens themselves."""
+    zeros = tokens.new_zeros(1, *tokens.shape[1:])
+    return torch.cat([tokens, zeros]).index_select(0, spread)
+
+
+def _dropout(x, p: float):
+    """Dropout whose mask comes from 16 random bits an entry (4 per 64-bit draw): keep where they are at least
+    round(p * 65536), so an entry drops with probability p to within 1/65536; the kept are scaled by 1 / (1 - p).
+    torch's bernoulli_ draws one float an entry and is 4-5x slower on the CPU for the same mask."""
+    n = x.numel()
+    bits = torch.randint(-2 ** 63, 2 ** 63 - 1, ((n + 3) // 4,), dtype=torch.int64, device=x.device)
+    keep = bits.view(torch.int16)[:n].view(x.shape) >= round(p * 65536) - 32768
+    return torch.where(keep, x, 0.0).mul_(1.0 / (1.0 - p))  # where keeps only the mask for its backward
+
+
+class FastDropout(torch.nn.Module):
+    """nn.Dropout with `_dropout`'s mask: swapped in for the model's dropouts while it trains packed."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        return _dropout(x, self.p) if self.training and self.p > 0 else x
+
+
+def _register() -> None:
+    from transformers import AttentionInterface
+    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, sdpa_mask
+
+    AttentionInterface.register(PACKED_ATTENTION, _packed_attention)
+    ALL_MASK_ATTENTION_FUNCTIONS.register(PACKED_ATTENTION, sdpa_mask)  # padded calls get SDPA's mask
+
+
+def packable_encoder(model):
+    """The model's BERT-style encoder model (embeddings + encoder), or None where packing does not apply."""
+    for module in model.modules():
+        config = getattr(module, "config", None)
+        if (hasattr(module, "embeddings") and hasattr(module, "encoder") and hasattr(module.encoder, "layer")
+                and getattr(config, "model_type", None) in PACKABLE_TYPES and not config.is_decoder
+                and config._attn_implementation in ("sdpa", PACKED_ATTENTION)):
+            return module
+    return None
+
+
+@contextlib.contextmanager
+def packed(model, enabled: bool = True):
+    """While inside, the model's encoder trains on its batches' real tokens only; yields whether it does."""
+    encoder_model = packable_encoder(model) if enabled else None
+    if encoder_model is None:
+        yield False
+        return
+    _register()
+    config, state = encoder_model.config, {}
+
+    def take_mask(module, args, kwargs):  # the [rows, length] padding mask the encoder model was called with
+        state["mask"] = kwargs.get("attention_mask", args[1] if len(args) > 1 else None)
+
+    def pack(module, args, kwargs):
+        mask = state.pop("mask", None)
+        hidden = args[0] if args else kwargs.pop("hidden_states")
+        if mask is None or mask.dim() != 2 or bool(mask.all()) or mask.shape != hidden.shape[:2]:
+            return None  # nothing to leave out: the layers run padded
+        rows, length = mask.shape
+        keep = mask.bool()
+        index = keep.reshape(-1).nonzero().squeeze(1)  # position of each real token in the padded batch
+        spread = torch.full((rows * length,), len(index), dtype=torch.long, device=keep.device)
+        spread[index] = torch.arange(len(index), device=keep.device)  # token at each position; padding: none
+        kwargs["attention_mask"] = None
+        kwargs["packing"] = (index, spread, keep[:, None, None, :])  # True where a key is a real token
+        state["unpack"] = (spread, rows, length)
+        rest = tuple(None if i == 0 else a for i, a in enumerate(args[1:]))  # a positional mask is dropped too
+        return (hidden.reshape(rows * length, -1).index_select(0, index).unsqueeze(0), *rest), kwargs
+
+    def unpack(module, args, kwargs, output):
+        shape = state.pop("unpack", None)
+        if shape is None:
+            return None
+        spread, rows, length = shape
+        output.last_hidden_state = _spread(output.last_hidden_state[0], spread).view(rows, length, -1)
+        return output
+
+    hooks = [encoder_model.register_forward_pre_hook(take_mask, with_kwargs=True),
+             encoder_model.encoder.register_forward_pre_hook(pack, with_kwargs=True),
+             encoder_model.encoder.register_forward_hook(unpack, with_kwargs=True)]
+    swapped = [(parent, name, child) for parent in model.modules() for name, child in parent.named_children()
+               if type(child) is torch.nn.Dropout]
+    for parent, name, child in swapped:
+        setattr(parent, name, FastDropout(child.p).train(child.training))
+    before, config._attn_implementation = config._attn_implementation, PACKED_ATTENTION
+    try:
+        yield True
+    finally:
+        config._attn_implementation = before
+        for hook in hooks:
+            hook.remove()
+        for parent, name, child in swapped:
+            setattr(parent, name, child)
