@@ -15,6 +15,7 @@ from lab import resources
 from lab.errors import LabError
 
 TEMPLATES = Path(__file__).parent / "templates"
+ROOT = Path(__file__).resolve().parents[2]  # an include named lab/... is the lab's own module, copied as it is
 SETTINGS_LINE = "SETTINGS: dict = {}  # EXPORT:SETTINGS"
 MAX_COPY_BYTES = 2 * 1024 ** 3  # a base model copied into the export: a classroom's laptop must hold it
 
@@ -40,7 +41,8 @@ def render(template: str, settings: dict, sections: set[str] | None = None) -> s
     """The template's text with its includes inlined, its SETTINGS line filled in and unused sections removed."""
     text = (TEMPLATES / f"{template}.py").read_text()
     for name in re.findall(r"^# EXPORT:INCLUDE (\S+)$", text, flags=re.M):
-        included = (TEMPLATES / name).read_text().split("# EXPORT:BODY\n", 1)[1]
+        source = ROOT / name if name.startswith("lab/") else TEMPLATES / name
+        included = source.read_text().split("# EXPORT:BODY\n", 1)[1]
         text = text.replace(f"# EXPORT:INCLUDE {name}\n", included)
     if sections is not None:
         def keep(match: re.Match) -> str:

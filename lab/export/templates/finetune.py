@@ -11,6 +11,7 @@ the same file scales to several GPUs or machines. Results go to outputs/ (see RE
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 from pathlib import Path
@@ -29,6 +30,7 @@ SETTINGS: dict = {}  # EXPORT:SETTINGS
 
 # EXPORT:INCLUDE script_inputs.py
 # EXPORT:INCLUDE precision.py
+# EXPORT:INCLUDE lab/kinds/finetune/packing.py
 
 
 def encode(rows: list[dict], tokenizer, labels: list[str], max_length: int):
@@ -123,7 +125,8 @@ def main() -> None:
         printer = trainer.pop_callback(PrinterCallback)
         if printer is not None:  # printed after the method's callbacks: AdaLoRA's logs its task loss as `loss`
             trainer.add_callback(printer)
-        trainer.train()
+        with packed(model):  # the encoder trains on the real tokens only, as in the lab
+            trainer.train()
         scores = trainer.evaluate()
         world = trainer.args.world_size
         backend = torch.distributed.get_backend() if torch.distributed.is_initialized() else "none"
