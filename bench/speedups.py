@@ -2,10 +2,9 @@
 
     python bench/speedups.py [--steps 72] [--rounds 1] [--json OUT]
 
-- batches: full fine-tuning steps on random batches (as before) against length-grouped ones
-  (`lab.kinds.finetune.job.SAMPLING`); also the padded tokens each draws over the default steps. Time the
-  default steps whole: the grouped sampler serves its longest batches first, so a shorter prefix
-  favours the random side.
+- packing: full fine-tuning's default steps on padded batches (the Trainer as it comes) against the same
+  batches packed (`lab.kinds.finetune.packing.packed`, what the job does); also the positions each
+  computes over the default steps (padded, and real tokens).
 - scoring: the Trainer's `evaluate()` against `lab.kinds.finetune.job.evaluate` (length-sorted, inference mode)
   on the default held-out tweets; both must give the same accuracy.
 - tokenizing: the default data encoded once per job, to show whether caching it would matter.
@@ -58,6 +57,7 @@ def main() -> int:
 
     from lab.config import FinetuneConfig
     from lab.kinds.finetune.job import SAMPLING, compute_metrics, encode, evaluate, learning_rate
+    from lab.kinds.finetune.packing import packed
     from lab.kinds.finetune.data import make_plan
     from lab.training import quiet, training_args
 
@@ -93,18 +93,21 @@ def main() -> int:
             real += int(batch["attention_mask"].sum())
         return padded, real
 
-    (old_pad, old_real), (new_pad, new_real) = padded_tokens("random"), padded_tokens(SAMPLING)
-    out["tokens"] = {"random_padded": old_pad, "random_real": old_real, "grouped_padded": new_pad,
-                     "grouped_real": new_real, "ratio": old_pad / new_pad}
-    print(f"tokens over the default {cfg.steps} steps: random batches {old_pad:,} ({old_real:,} real), "
-          f"length-grouped {new_pad:,} ({new_real:,} real): {old_pad / new_pad:.2f}x fewer")
-    trainer("random", 2).train()  # warm-up, untimed
-    steps = alternate(lambda: trainer("random", args.steps).train(), lambda: trainer(SAMPLING, args.steps).train(),
-                      args.rounds)
+    padded, real = padded_tokens(SAMPLING)
+    out["tokens"] = {"padded": padded, "real": real, "ratio": padded / real}
+    print(f"positions over the default {cfg.steps} steps: padded batches {padded:,}, packed (real tokens) "
+          f"{real:,}: {padded / real:.2f}x fewer")
+
+    def packed_training():
+        with packed(model):
+            return trainer(SAMPLING, args.steps).train()
+
+    trainer(SAMPLING, 2).train()  # warm-up, untimed
+    steps = alternate(lambda: trainer(SAMPLING, args.steps).train(), packed_training, args.rounds)
     steps.pop("values")
     out["training"] = steps
-    print(f"full fine-tuning, {args.steps} steps x {args.rounds} per side: random {steps['old_wall']:.1f} s wall "
-          f"/ {steps['old_cpu']:.1f} s CPU, grouped {steps['new_wall']:.1f} / {steps['new_cpu']:.1f}: "
+    print(f"full fine-tuning, {args.steps} steps x {args.rounds} per side: padded {steps['old_wall']:.1f} s wall "
+          f"/ {steps['old_cpu']:.1f} s CPU, packed {steps['new_wall']:.1f} / {steps['new_cpu']:.1f}: "
           f"{steps['wall_ratio']:.2f}x wall, {steps['cpu_ratio']:.2f}x CPU")
 
     scoring = alternate(lambda: trainer("random", 1).evaluate()["eval_accuracy"],
