@@ -102,7 +102,7 @@ far the model may move.
 | --- | --- | --- | --- |
 | training length | 3 epochs | 72 steps per method | eight methods must finish in one class |
 | learning rate | 2e-5 (full), 1e-4 to 5e-4 (LoRA) | tuned per method (2e-4 full, 5e-3 LoRA) | few steps need larger ones |
-| length | padding to 512 | dynamic padding, at most 64 tokens | tweets are short |
+| length | padding to 512 | dynamic padding, at most 64 tokens; the encoder trains on the real tokens only (packed) | tweets are short: padding is 40% of a random batch |
 | base | BERT-base (110M) | MiniLM (22.7M) | packaged, runs offline, 5x faster |
 | LoRA dropout | 0.1 | 0.05 here, 0.0 in the SFT tab | a short run barely overfits, SFT's 60 steps even less |
 | adapter width | 64 (Houlsby) | 32 | MiniLM's hidden size is 384, half of BERT-base's 768 |
