@@ -79,6 +79,13 @@ def test_every_method_runs_saves_and_answers(tmp_path):
         < result["methods"]["full"]["saved_bytes"]
     assert result["methods"]["qlora"]["quantised_linear_bytes"] < result["methods"]["qlora"]["fp32_linear_bytes"] / 3
     assert len(result["methods"]["lora"]["update_singular_values"]) == 2  # query and value of one layer
+    # every method trained packed on the same batches: the same real tokens of the same padded positions;
+    # prompt tuning's 4 virtual tokens are real tokens too, in each of the 3 steps' 4 rows
+    counts = {n: (result["methods"][n]["tokens_computed"], result["methods"][n]["padded_positions"]) for n in names}
+    tokens, positions = counts["full"]
+    assert 0 < tokens < positions <= 3 * 4 * 16
+    assert {counts[n] for n in names if n != "prompt"} == {(tokens, positions)}
+    assert counts["prompt"] == (tokens + 3 * 4 * 4, positions + 3 * 4 * 4)
     ranks = [e for e in snap["events"] if e["type"] == "rank"]
     assert {e["method"] for e in ranks} == {"adalora"} and [e["step"] for e in ranks] == [1, 2, 3]
     refs = {m["ref"] for m in result["models"]}

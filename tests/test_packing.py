@@ -139,3 +139,28 @@ def test_the_swapped_dropout_drops_p_scales_the_rest_and_follows_the_seed():
     y = layer.train()(x)
     y.sum().backward()
     assert torch.equal(x.grad, (y != 0).float() / 0.7)  # the gradient passes where the value did
+
+
+def test_the_tally_counts_the_real_tokens_and_the_padded_positions_of_every_step(tmp_path):
+    import datasets
+    from transformers import BertTokenizerFast, DataCollatorWithPadding, Trainer
+
+    from lab.training import training_args
+
+    base = tiny_folder(tmp_path)
+    tokenizer = BertTokenizerFast.from_pretrained(base)
+    texts = [r["text"] for r in tiny_rows()] * 2
+    data = datasets.Dataset.from_dict({**tokenizer(texts), "labels": [i % 2 for i in range(len(texts))]})
+    args = training_args(str(tmp_path / "out"), 5, 4, 1e-3, seed=1, remove_unused_columns=False)
+    trainer = Trainer(model=tiny_model(), args=args, train_dataset=data,
+                      data_collator=DataCollatorWithPadding(tokenizer))
+    tokens = positions = 0
+    for step, inputs in enumerate(trainer.get_train_dataloader(), 1):  # the batches train() will draw
+        tokens += int(inputs["attention_mask"].sum())
+        positions += inputs["attention_mask"].numel()
+        if step == 5:
+            break
+    with packed(trainer.model) as tally:
+        trainer.train()
+    assert (tally.tokens, tally.positions) == (tokens, positions)
+    assert tokens < positions  # the texts differ in length: there was padding to leave out

@@ -93,7 +93,19 @@ def now_html(events: list[dict], snap: dict) -> str:
     state = tr("Now training") if snap["status"] == "running" else tr("Last trained")
     count = tr("({done} of {total})", done=min(done + 1, len(plan["methods"])), total=len(plan["methods"]))
     return (f'<div id="finetune-now-text" style="font-size:1.15em">{state}: <b>{html.escape(tr(method["label"]))}</b> '
-            f'{count}{eta}</div>')
+            f'{count}{eta}</div>{packing_html(events)}')
+
+
+def packing_html(events: list[dict]) -> str:
+    """What the last finished method's encoder computed: its real tokens, of the padded positions."""
+    done = next((e for e in reversed(events) if e.get("type") == "result" and e.get("tokens_computed")), None)
+    if done is None or not done.get("padded_positions"):
+        return ""
+    tokens, positions = done["tokens_computed"], done["padded_positions"]
+    return ('<div id="finetune-packing">' + tr(
+        "Packed: over its steps the encoder computed {tokens:,} real tokens, not the {positions:,} positions of the "
+        "padded batches ({ratio:.2f}x fewer; the values are the same)", tokens=tokens, positions=positions,
+        ratio=positions / tokens) + "</div>")
 
 
 def render(events: list[dict], snap: dict) -> list:

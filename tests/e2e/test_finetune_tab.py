@@ -1,5 +1,5 @@
 """The fine-tuning tab in a real browser: a short comparison of the four default methods, the curves,
-the results table, the precision beside the status, try-it, an explainer, and a bad input's sentence."""
+the results table, the precision beside the status, what packing left out, try-it, an explainer, and a bad input's sentence."""
 from __future__ import annotations
 
 import re
@@ -27,6 +27,8 @@ def test_short_comparison(page, shot):
     table = page.locator("#finetune-results")
     for name in ("full", "head", "lora", "qlora"):
         expect(table).to_contain_text(name)
+    # what packing left out: the real tokens against the padded batches' positions
+    expect(page.locator("#finetune-packing")).to_contain_text(re.compile(r"computed [\d,]+ real tokens, not the [\d,]+ positions"))
     shot(page, "finetune-03-done")
 
     page.locator("#finetune-try").click()

@@ -128,7 +128,7 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
                                 callbacks=[*registry.callbacks(name, model, ctx), callback, MemoryCallback(memory)]))
         train_started = time.perf_counter()
         try:
-            with packed(model):  # the encoder trains on the real tokens, not the padding (packing.py)
+            with packed(model) as tally:  # the encoder trains on the real tokens, not the padding (packing.py)
                 trainer.train()
         finally:
             memory.stop()
@@ -146,6 +146,8 @@ def train_method(name: str, plan: Plan, cfg: FinetuneConfig, ctx: JobContext, to
         "seconds_per_step": callback.seconds_per_step, "steps": callback.last_step,
         "precision": callback.precision, "accuracy": scores.get("eval_accuracy"), "f1": scores.get("eval_f1"),
         "loss": callback.losses,
+        # what the encoder computed over the steps: real tokens (packed) of the padded positions they came in
+        "tokens_computed": tally.tokens if tally else None, "padded_positions": tally.positions if tally else None,
         "train_seconds": round(train_seconds, 2), "load_seconds": round(load_seconds, 2),
     }
     spectrum_started = time.perf_counter()

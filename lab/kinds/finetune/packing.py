@@ -102,15 +102,26 @@ def packable_encoder(model):
     return None
 
 
+class Tally:
+    """What the encoder computed inside `packed`: the real tokens, and the padded positions they came in.
+    True when packing applies to the model."""
+
+    def __init__(self, active: bool):
+        self.active, self.tokens, self.positions = active, 0, 0
+
+    def __bool__(self) -> bool:
+        return self.active
+
+
 @contextlib.contextmanager
 def packed(model, enabled: bool = True):
-    """While inside, the model's encoder trains on its batches' real tokens only; yields whether it does."""
+    """While inside, the model's encoder trains on its batches' real tokens only; yields a `Tally`."""
     encoder_model = packable_encoder(model) if enabled else None
     if encoder_model is None:
-        yield False
+        yield Tally(False)
         return
     _register()
-    config, state = encoder_model.config, {}
+    config, state, tally = encoder_model.config, {}, Tally(True)
 
     def take_mask(module, args, kwargs):  # the [rows, length] padding mask the encoder model was called with
         state["mask"] = kwargs.get("attention_mask", args[1] if len(args) > 1 else None)
@@ -118,11 +129,14 @@ def packed(model, enabled: bool = True):
     def pack(module, args, kwargs):
         mask = state.pop("mask", None)
         hidden = args[0] if args else kwargs.pop("hidden_states")
+        rows, length = hidden.shape[:2]
+        tally.positions += rows * length
         if mask is None or mask.dim() != 2 or bool(mask.all()) or mask.shape != hidden.shape[:2]:
+            tally.tokens += rows * length
             return None  # nothing to leave out: the layers run padded
-        rows, length = mask.shape
         keep = mask.bool()
         index = keep.reshape(-1).nonzero().squeeze(1)  # position of each real token in the padded batch
+        tally.tokens += len(index)
         spread = torch.full((rows * length,), len(index), dtype=torch.long, device=keep.device)
         spread[index] = torch.arange(len(index), device=keep.device)  # token at each position; padding: none
         kwargs["attention_mask"] = None
@@ -148,7 +162,7 @@ def packed(model, enabled: bool = True):
         setattr(parent, name, FastDropout(child.p).train(child.training))
     before, config._attn_implementation = config._attn_implementation, PACKED_ATTENTION
     try:
-        yield True
+        yield tally
     finally:
         config._attn_implementation = before
         for hook in hooks:

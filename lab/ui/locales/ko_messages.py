@@ -181,6 +181,10 @@ MESSAGES = {
         "기반 모델이 4비트라 합치면 업데이트가 NF4로 반올림되므로 어댑터만 저장 (4비트 기반 모델 위에 불러오기)",
     " · about {seconds:.0f} s left in all (if the next methods run as fast)":
         " · 전체 약 {seconds:.0f}초 남음 (다음 방법들도 같은 속도라면)",
+    "Packed: over its steps the encoder computed {tokens:,} real tokens, not the {positions:,} positions of the "
+    "padded batches ({ratio:.2f}x fewer; the values are the same)":
+        "패킹: 인코더는 학습 내내 패딩된 배치의 {positions:,}개 위치가 아니라 실제 토큰 {tokens:,}개만 계산했습니다 "
+        "({ratio:.2f}배 적음, 값은 같음)",
     "Now training": "지금 학습 중", "Last trained": "마지막으로 학습함", "({done} of {total})": "({total}개 중 {done}번째)",
     "A setting is not a number where one is needed ({error}).": "숫자가 필요한 설정에 숫자가 아닌 값이 있습니다 ({error}).",
     "**Queued**…": "**대기 중**…",
