@@ -1,9 +1,9 @@
 """The memory figures: the ledger predicted before a run against the peak measured during it.
 
 A small BERT (2 layers, hidden 64) on short texts, but the 16 texts that seed 2's random order draws at
-step 9 of 10 fill max_length: that batch alone has the predicted shape with no padding (the encoder
-trains packed, so a batch's memory follows its real tokens), and only a measurement that covers the
-whole run (not its first steps) reaches the ledger. Tolerance: the measured
+step 9 of 10 are repeated until they fill max_length (every tiny text has at least 2 words): that batch
+alone has the predicted shape with no padding (the encoder trains packed, so a batch's memory follows
+its real tokens), and only a measurement that covers the whole run (not its first steps) reaches the ledger. Tolerance: the measured
 peak is within 10% of the predicted total for full, classifier-only, LoRA and QLoRA (the ledger leaves out
 a few gradients that overlap the activations' release, and the batch tensors); the measurement covers the
 weights and does not depend on the order of the methods.
@@ -25,7 +25,7 @@ from lab.metrics import count_parameters, predict_memory, weight_bytes
 SHAPE = dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=256)
 METHODS = ["full", "head", "lora", "qlora"]
 TOLERANCE = 0.10
-LONG_STEP = 9  # the first batch with a full-length text, in seed 2's order
+LONG_STEP = 9  # the step whose batch is all full-length texts (setup puts them there)
 
 
 def drawn_at(step: int, rows: int, cfg: FinetuneConfig) -> list[int]:
@@ -54,8 +54,8 @@ def setup(tmp_path_factory):
     base = tiny_folder(root, **SHAPE)
     rows = tiny_rows() * 12
     late = drawn_at(LONG_STEP, len(rows), config((base, ""), METHODS))
-    for i in late:  # fills max_length
-        rows[i] = {"text": " ".join([rows[i]["text"]] * 12), "label": rows[i]["label"]}
+    for i in late:  # 16 copies of at least 2 words: past max_length, so truncated to exactly it
+        rows[i] = {"text": " ".join([rows[i]["text"]] * 16), "label": rows[i]["label"]}
     return base, write_csv(root / "late.csv", rows)
 
 
