@@ -10,7 +10,7 @@ from tests.tiny_classifier import tiny_folder, tiny_model, tiny_rows, write_csv
 from lab.config import FinetuneConfig
 from lab.kinds.finetune.data import make_plan
 from lab.kinds.finetune.models import load_base
-from lab.kinds.finetune.packing import FastDropout, _dropout, packable_encoder, packed
+from lab.kinds.finetune.packing import FastDropout, _Attention, _dropout, _keep, packable_encoder, packed
 
 METHODS = ["full", "head", "selective", "adapter", "lora", "lora_scratch", "qlora", "dora", "adalora", "prompt"]
 
@@ -139,6 +139,70 @@ def test_the_swapped_dropout_drops_p_scales_the_rest_and_follows_the_seed():
     y = layer.train()(x)
     y.sum().backward()
     assert torch.equal(x.grad, (y != 0).float() / 0.7)  # the gradient passes where the value did
+
+
+def reference_attention(q, k, v, blocked, scale, keep, p):
+    """Attention as BERT's eager code writes it, in float64, with the given dropout mask."""
+    q, k, v = (x.detach().double().requires_grad_(True) for x in (q, k, v))
+    probs = torch.softmax(q @ k.transpose(-1, -2) * scale + blocked.double(), -1)
+    out = (probs * keep / (1 - p) if keep is not None else probs) @ v
+    return out, (q, k, v)
+
+
+@pytest.mark.parametrize("dtype, p", [(torch.float32, 0.0), (torch.float32, 0.1), (torch.bfloat16, 0.1)])
+def test_the_packed_attention_and_its_gradients_are_attentions_with_the_mask_it_drew(dtype, p):
+    torch.manual_seed(0)
+    q, k, v = (torch.randn(3, 2, 7, 4).to(dtype).requires_grad_(True) for _ in range(3))
+    blocked = torch.zeros(3, 1, 1, 7)
+    blocked[0, ..., 5:] = float("-inf")  # the first text has 5 tokens, the second 2
+    blocked[1, ..., 2:] = float("-inf")
+    torch.manual_seed(1)
+    out = _Attention.apply(q, k, v, blocked, 0.5, p)
+    torch.manual_seed(1)
+    keep = _keep((3, 2, 7, 7), p, q.device) if p else None  # the same draw as inside
+    expected, leaves = reference_attention(q, k, v, blocked, 0.5, keep, p)
+    grad = torch.randn_like(expected)
+    out.backward(grad.to(dtype))
+    expected.backward(grad)
+    tolerance = dict(atol=2e-2, rtol=2e-2) if dtype == torch.bfloat16 else dict(atol=1e-5, rtol=1e-4)
+    assert out.dtype == dtype
+    torch.testing.assert_close(out.double(), expected, **tolerance)
+    for mine, reference in zip((q, k, v), leaves):
+        assert mine.grad.dtype == dtype
+        torch.testing.assert_close(mine.grad.double(), reference.grad, **tolerance)
+    if p:  # a dropped score passes nothing forward: zero the kept ones and nothing is left
+        assert (keep == 0).any()
+        torch.testing.assert_close(_Attention.apply(q.float(), k.float(), v.float(), blocked, 0.5, 0.0).double(),
+                                   reference_attention(q, k, v, blocked, 0.5, None, 0.0)[0], atol=2e-2, rtol=2e-2)
+
+
+@pytest.mark.parametrize("autocast", [False, True])
+def test_a_packed_step_keeps_no_more_than_the_padded_step_the_ledger_counts(autocast):
+    """The ledger (lab/metrics.py) is fitted to the padded step; a packed step of a batch missing a single
+    token must keep less for backward, dropout on (the attention then keeps its probabilities and mask).
+    Four heads over 32 positions: the attention's scores outweigh the rest, as in MiniLM's layers."""
+    model = tiny_model(num_hidden_layers=2, num_attention_heads=4, hidden_dropout_prob=0.1,
+                       attention_probs_dropout_prob=0.1).train()
+    inputs = batch(rows=4, length=32)
+    inputs["attention_mask"] = torch.ones_like(inputs["attention_mask"])
+    inputs["attention_mask"][0, -1] = 0  # one position of padding: packing applies, and saves almost nothing
+
+    def kept() -> int:
+        saved = {}
+
+        def count(tensor):
+            saved.setdefault((tensor.untyped_storage().data_ptr(), tensor.dtype),
+                             tensor.untyped_storage().nbytes())
+            return tensor
+        with torch.autograd.graph.saved_tensors_hooks(count, lambda tensor: tensor):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+                model(**inputs).loss.backward()
+        return sum(saved.values())
+
+    padded = kept()
+    with packed(model):
+        packed_bytes = kept()
+    assert packed_bytes < padded, (packed_bytes, padded)
 
 
 def test_the_tally_counts_the_real_tokens_and_the_padded_positions_of_every_step(tmp_path):

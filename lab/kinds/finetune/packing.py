@@ -10,17 +10,20 @@ real tokens only, laid end to end in one row, and gives attention each text back
     [rows, heads, length, dim], masks the padding and gathers the real tokens again  ->  the last hidden
     state padded again, so the pooler, the head and the loss see what they always saw.
 
-The real tokens' values are those of the padded forward (the same operations on the same numbers;
-tests/test_packing.py compares them, gradients too). The model, the Trainer, the batches and the saved
+Attention itself is written out (`_Attention`: two matmuls in the autocast dtype around an fp32
+softmax, with dropout), since SDPA on the CPU has no kernel that drops: its fallback upcasts q, k, v to
+fp32 and draws one random float per score. The real tokens' values are those of the padded forward (the
+same operations on the same numbers, to rounding; tests/test_packing.py compares them, gradients too). The model, the Trainer, the batches and the saved
 weights are those of an ordinary run: inside the context the config names the packed attention
 (registered with transformers' `AttentionInterface`; plain SDPA for a call that carries no packing) and
 on exit it names what it named before; the hooks go and the model's own dropout modules come back.
 
-One more measure rides along, about randomness rather than values: the model's dropout modules draw
-their masks from 16 random bits an entry (`FastDropout`), which the CPU makes 4-5x faster than torch's
-one float an entry (attention's own dropout stays SDPA's). Dropout's masks therefore differ from a
-padded run's, as they would with another seed. Models whose layers are not known to act per token
-train padded. Memory: the ledger's worst case (every text at max_length) packs nothing, so it stands.
+One more measure rides along, about randomness rather than values: dropout, the model's modules and
+attention's alike, draws its masks from 16 random bits an entry (`_keep`), which the CPU makes 4-5x
+faster than torch's one float an entry. Dropout's masks therefore differ from a padded run's, as they
+would with another seed. Models whose layers are not known to act per token train padded. Memory: the
+ledger's worst case (every text at max_length) packs nothing and trains as SDPA does; a packed step
+keeps less than that (its attention 5 bytes per score against SDPA's 8, and fewer tokens), tested.
 """
 from __future__ import annotations
 
@@ -44,15 +47,51 @@ def _packed_attention(module, query, key, value, attention_mask, dropout=0.0, sc
     if packing is None:  # a padded call (scoring, generation): plain SDPA
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
                                       **kwargs)
-    index, spread, keep = packing
-    rows, length = keep.shape[0], keep.shape[-1]
+    index, spread, blocked = packing
+    rows, length = blocked.shape[0], blocked.shape[-1]
+    dtype = (torch.get_autocast_dtype(query.device.type) if torch.is_autocast_enabled(query.device.type)
+             else torch.promote_types(torch.promote_types(query.dtype, key.dtype), value.dtype))
 
     def padded(x):  # [1, heads, tokens, dim] -> [rows, heads, length, dim], zeros where the padding was
-        return _spread(x[0].transpose(0, 1), spread).view(rows, length, x.shape[1], x.shape[3]).transpose(1, 2)
+        x = _spread(x[0].transpose(0, 1).to(dtype), spread)
+        return x.view(rows, length, x.shape[1], x.shape[2]).transpose(1, 2)
 
-    out, _ = sdpa_attention_forward(module, padded(query), padded(key), padded(value), keep, dropout=dropout,
-                                    scaling=scaling, **kwargs)  # [rows, length, heads, dim]
+    out = _Attention.apply(padded(query), padded(key), padded(value), blocked,
+                           scaling if scaling is not None else query.shape[-1] ** -0.5, dropout)
+    out = out.transpose(1, 2)  # [rows, length, heads, dim]
     return out.reshape(rows * length, *out.shape[2:]).index_select(0, index).unsqueeze(0), None
+
+
+class _Attention(torch.autograd.Function):
+    """softmax(q k^T * scale + blocked) with dropout p, times v, for q, k, v [rows, heads, length, dim] of one
+    dtype: the matmuls in that dtype (bf16 under autocast), the softmax in fp32. It keeps q, k, v, the fp32
+    probabilities and dropout's one-byte mask for backward (5 bytes per score) and draws the mask as
+    `_dropout` does. SDPA's CPU kernel cannot drop, and its fallback upcasts q, k, v to fp32, draws one
+    random float per score and keeps 8 bytes per score; written out, a packed bf16 step of MiniLM is about
+    15% shorter (BENCHMARKS.md)."""
+
+    @staticmethod
+    def forward(ctx, q, k, v, blocked, scale: float, p: float):
+        with torch.autocast(q.device.type, enabled=False):
+            probs = torch.softmax(torch.matmul(q, k.transpose(-1, -2)).float().mul_(scale).add_(blocked), -1)
+            keep = _keep(probs.shape, p, probs.device) if p > 0 else None
+            out = torch.matmul(_drop(probs, keep, p).to(v.dtype), v)
+        ctx.save_for_backward(q, k, v, probs, keep)
+        ctx.scale, ctx.p = scale, p
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        q, k, v, probs, keep = ctx.saved_tensors
+        with torch.autocast(q.device.type, enabled=False):
+            grad = grad.to(v.dtype)
+            grad_v = torch.matmul(_drop(probs, keep, ctx.p).to(v.dtype).transpose(-1, -2), grad)
+            grad_probs = _drop(torch.matmul(grad, v.transpose(-1, -2)).float(), keep, ctx.p)
+            grad_scores = (grad_probs - (grad_probs * probs).sum(-1, keepdim=True)).mul_(probs).mul_(ctx.scale)
+            grad_scores = grad_scores.to(q.dtype)
+            grad_q = torch.matmul(grad_scores, k)
+            grad_k = torch.matmul(grad_scores.transpose(-1, -2), q)
+        return grad_q, grad_k, grad_v, None, None, None
 
 
 def _spread(tokens, spread):
@@ -62,14 +101,25 @@ def _spread(tokens, spread):
     return torch.cat([tokens, zeros]).index_select(0, spread)
 
 
+def _keep(shape, p: float, device) -> torch.Tensor:
+    """Dropout's keep mask from 16 random bits an entry (4 per 64-bit draw): True where they are at least
+    round(p * 65536), so an entry drops with probability p to within 1/65536. torch's bernoulli_ draws one
+    float an entry and is 4-5x slower on the CPU for the same mask."""
+    n = 1
+    for size in shape:
+        n *= size
+    bits = torch.randint(-2 ** 63, 2 ** 63 - 1, ((n + 3) // 4,), dtype=torch.int64, device=device)
+    return bits.view(torch.int16)[:n].view(shape) >= round(p * 65536) - 32768
+
+
+def _drop(x, keep, p: float):
+    """x with the dropped entries zeroed and the kept scaled by 1 / (1 - p); x itself where keep is None."""
+    return x if keep is None else torch.where(keep, x, 0.0).mul_(1.0 / (1.0 - p))
+
+
 def _dropout(x, p: float):
-    """Dropout whose mask comes from 16 random bits an entry (4 per 64-bit draw): keep where they are at least
-    round(p * 65536), so an entry drops with probability p to within 1/65536; the kept are scaled by 1 / (1 - p).
-    torch's bernoulli_ draws one float an entry and is 4-5x slower on the CPU for the same mask."""
-    n = x.numel()
-    bits = torch.randint(-2 ** 63, 2 ** 63 - 1, ((n + 3) // 4,), dtype=torch.int64, device=x.device)
-    keep = bits.view(torch.int16)[:n].view(x.shape) >= round(p * 65536) - 32768
-    return torch.where(keep, x, 0.0).mul_(1.0 / (1.0 - p))  # where keeps only the mask for its backward
+    """Dropout with `_keep`'s mask (`where` keeps only the mask for its backward)."""
+    return _drop(x, _keep(x.shape, p, x.device), p)
 
 
 class FastDropout(torch.nn.Module):
@@ -140,7 +190,8 @@ def packed(model, enabled: bool = True):
         spread = torch.full((rows * length,), len(index), dtype=torch.long, device=keep.device)
         spread[index] = torch.arange(len(index), device=keep.device)  # token at each position; padding: none
         kwargs["attention_mask"] = None
-        kwargs["packing"] = (index, spread, keep[:, None, None, :])  # True where a key is a real token
+        blocked = torch.zeros(keep.shape, device=keep.device).masked_fill_(~keep, float("-inf"))
+        kwargs["packing"] = (index, spread, blocked[:, None, None, :])  # -inf where a key is padding
         state["unpack"] = (spread, rows, length)
         rest = tuple(None if i == 0 else a for i, a in enumerate(args[1:]))  # a positional mask is dropped too
         return (hidden.reshape(rows * length, -1).index_select(0, index).unsqueeze(0), *rest), kwargs
