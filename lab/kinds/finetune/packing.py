@@ -10,10 +10,10 @@ real tokens only, laid end to end in one row, and gives attention each text back
     [rows, heads, length, dim], masks the padding and gathers the real tokens again  ->  the last hidden
     state padded again, so the pooler, the head and the loss see what they always saw.
 
-Attention itself is written out (`_Attention`: two matmuls in the autocast dtype around an fp32
-softmax, with dropout), since SDPA on the CPU has no kernel that drops: its fallback upcasts q, k, v to
-fp32 and draws one random float per score. The real tokens' values are those of the padded forward (the
-same operations on the same numbers, to rounding; tests/test_packing.py compares them, gradients too). The model, the Trainer, the batches and the saved
+Attention itself is written out (`_Attention`: fp32, with dropout), since SDPA on the CPU has no kernel
+that drops: its fallback draws one random float per score and keeps more for backward. The real tokens'
+values are those of the padded forward (the same operations on the same numbers, to rounding;
+tests/test_packing.py compares them, gradients too). The model, the Trainer, the batches and the saved
 weights are those of an ordinary run: inside the context the config names the packed attention
 (registered with transformers' `AttentionInterface`; plain SDPA for a call that carries no packing) and
 on exit it names what it named before; the hooks go and the model's own dropout modules come back.
@@ -63,19 +63,20 @@ def _packed_attention(module, query, key, value, attention_mask, dropout=0.0, sc
 
 
 class _Attention(torch.autograd.Function):
-    """softmax(q k^T * scale + blocked) with dropout p, times v, for q, k, v [rows, heads, length, dim] of one
-    dtype: the matmuls in that dtype (bf16 under autocast), the softmax in fp32. It keeps q, k, v, the fp32
-    probabilities and dropout's one-byte mask for backward (5 bytes per score) and draws the mask as
-    `_dropout` does. SDPA's CPU kernel cannot drop, and its fallback upcasts q, k, v to fp32, draws one
-    random float per score and keeps 8 bytes per score; written out, a packed bf16 step of MiniLM is about
-    15% shorter (BENCHMARKS.md)."""
+    """softmax(q k^T * scale + blocked) with dropout p, times v, for q, k, v [rows, heads, length, dim], in fp32
+    whatever their dtype (as SDPA's CPU fallback computes them; bf16 scores cost LoRA accuracy for no
+    measurable speed). It keeps q, k, v as they came, the fp32 probabilities and dropout's one-byte mask
+    for backward (5 bytes per score) and draws the mask as `_dropout` does. SDPA's CPU kernel cannot drop:
+    its fallback draws one random float per score and keeps 8 bytes per score; written out, a packed bf16
+    step of MiniLM is about 15% shorter (BENCHMARKS.md)."""
 
     @staticmethod
     def forward(ctx, q, k, v, blocked, scale: float, p: float):
         with torch.autocast(q.device.type, enabled=False):
-            probs = torch.softmax(torch.matmul(q, k.transpose(-1, -2)).float().mul_(scale).add_(blocked), -1)
+            q32, k32, v32 = q.float(), k.float(), v.float()
+            probs = torch.softmax(torch.matmul(q32, k32.transpose(-1, -2)).mul_(scale).add_(blocked), -1)
             keep = _keep(probs.shape, p, probs.device) if p > 0 else None
-            out = torch.matmul(_drop(probs, keep, p).to(v.dtype), v)
+            out = torch.matmul(_drop(probs, keep, p), v32).to(v.dtype)
         ctx.save_for_backward(q, k, v, probs, keep)
         ctx.scale, ctx.p = scale, p
         return out
@@ -84,14 +85,13 @@ class _Attention(torch.autograd.Function):
     def backward(ctx, grad):
         q, k, v, probs, keep = ctx.saved_tensors
         with torch.autocast(q.device.type, enabled=False):
-            grad = grad.to(v.dtype)
-            grad_v = torch.matmul(_drop(probs, keep, ctx.p).to(v.dtype).transpose(-1, -2), grad)
-            grad_probs = _drop(torch.matmul(grad, v.transpose(-1, -2)).float(), keep, ctx.p)
+            q32, k32, v32, grad = q.float(), k.float(), v.float(), grad.float()
+            grad_v = torch.matmul(_drop(probs, keep, ctx.p).transpose(-1, -2), grad)
+            grad_probs = _drop(torch.matmul(grad, v32.transpose(-1, -2)), keep, ctx.p)
             grad_scores = (grad_probs - (grad_probs * probs).sum(-1, keepdim=True)).mul_(probs).mul_(ctx.scale)
-            grad_scores = grad_scores.to(q.dtype)
-            grad_q = torch.matmul(grad_scores, k)
-            grad_k = torch.matmul(grad_scores.transpose(-1, -2), q)
-        return grad_q, grad_k, grad_v, None, None, None
+            grad_q = torch.matmul(grad_scores, k32)
+            grad_k = torch.matmul(grad_scores.transpose(-1, -2), q32)
+        return grad_q.to(q.dtype), grad_k.to(k.dtype), grad_v.to(v.dtype), None, None, None
 
 
 def _spread(tokens, spread):
