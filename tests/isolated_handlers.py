@@ -58,3 +58,14 @@ def ignore_cancel(cfg, ctx):
 
 def unpicklable(cfg, ctx):
     return {"f": lambda: 1}
+
+
+def refaults(cfg, ctx):
+    """Minor page faults of allocating, filling and freeing a 64 MB buffer three times, after a first time."""
+    import resource
+    size = 64 << 20
+    bytearray(size)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(3):
+        bytearray(size)
+    return {"faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before, "pages": 3 * size // 4096}

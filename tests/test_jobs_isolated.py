@@ -14,7 +14,7 @@ from tests.test_jobs import steps, wait_for, wait_for_steps
 
 H = "tests.isolated_handlers:"
 KINDS = {name: H + name for name in ("count", "strict_count", "raise_error", "user_mistake", "exit_hard",
-                                     "killed", "ignore_cancel", "unpicklable")}
+                                     "killed", "ignore_cancel", "unpicklable", "refaults")}
 
 
 @pytest.fixture()
@@ -35,6 +35,14 @@ def test_events_and_the_result_come_back_from_a_child(runner, data_dir):
     assert snap["result"]["data_dir"] == str(data_dir)  # with this test's environment, not the forkserver's
     assert snap["result"]["process_name"] == "MainProcess"  # seeded masking collators check it
     assert all(e["pid"] == snap["result"]["pid"] for e in steps(snap))
+
+
+def test_a_child_reuses_the_large_blocks_it_frees(runner):
+    """keep_freed_memory: a 64 MB buffer freed and allocated again comes back from the heap, not as fresh
+    pages from the kernel (which fault in, one per 4 KB page, every time)."""
+    snap = wait_for(runner, runner.submit("a", "refaults", {}))
+    assert snap["status"] == "done"
+    assert snap["result"]["faults"] < snap["result"]["pages"] // 20
 
 
 def test_cancel_stops_the_child_within_one_step_and_keeps_its_result(runner):

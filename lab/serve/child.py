@@ -62,6 +62,33 @@ def _torch_threads() -> None:
     sys.modules["torch"].set_num_threads(max(1, wanted))
 
 
+# glibc's mallopt parameters, and the size below which freed blocks stay in the process's heap
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+KEEP_FREED_BYTES = 256 << 20
+
+
+def keep_freed_memory() -> bool:
+    """Let this process reuse the large blocks it frees instead of handing them back to the kernel.
+
+    glibc serves an allocation over its mmap threshold (at most 32 MB unless set) with fresh pages from
+    the kernel and returns them on free, so the next allocation of that size faults in and zeroes them
+    again. Full fine-tuning of MiniLM allocates the dense gradient of its 30,522 x 384 word embeddings
+    (47 MB) at every step: zeroing it took 14 ms fresh and 2-3 ms in reused memory on the development
+    machine, about 3% of the step. A job's process lives as long as its job, so keeping its freed blocks
+    (up to KEEP_FREED_BYTES each, and that much free at the top of the heap) costs the machine nothing
+    after it. Tensor memory figures come from the profiler's allocations, not resident memory, so they are
+    unchanged. Returns whether glibc took the settings (False elsewhere)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (macOS, musl without mallopt)
+        return False
+    return bool(mallopt(M_MMAP_THRESHOLD, KEEP_FREED_BYTES)) and bool(mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES))
+
+
 def child_main(target, config, job_id: str, started: float, env: dict, cwd: str, conn, cancel) -> None:
     """The child's whole life: run the handler, send its events and its outcome, exit."""
     os.environ.clear()
@@ -86,6 +113,7 @@ def child_main(target, config, job_id: str, started: float, env: dict, cwd: str,
     ctx.started = started
     try:
         _torch_threads()
+        keep_freed_memory()
         handler = load(target) if isinstance(target, str) else target
         outcome = ("result", handler(config, ctx))
     except Cancelled as exc:  # its message, if any, says why nothing partial could be kept

@@ -172,8 +172,9 @@ class JobHost:
         ctx = HostContext(job)
         ctx.started = started or time.time()
         try:
+            from lab.serve.child import keep_freed_memory, load
+            keep_freed_memory()  # the actor's process lives as long as its job, as a child's does
             if isinstance(target, str):
-                from lab.serve.child import load
                 target = load(target)
             return ("result", target(config, ctx))
         except Cancelled as exc:
