@@ -184,3 +184,39 @@ def test_the_lm_head_scores_only_labelled_positions_and_the_loss_is_unchanged(ti
     assert len(compact_logs) == 4 and compact_logs == full_logs
     assert sum(compact_rows) < sum(full_rows) / 3  # a few answer tokens against every prompt token
     assert all(0 < n <= cfg.max_length * cfg.batch_size for n in compact_rows)
+
+
+def test_the_lm_head_gradient_is_accumulated_in_fp32_blocks_as_trl_accumulates_it(monkeypatch):
+    """accumulate_lm_head_in_blocks: the gradient trl's chunked log-probabilities give the hidden states in
+    bf16 autocast on the CPU is trl's own to fp32 rounding (a product rounded to bf16 would be ~1e-3 off),
+    through the blocked path (a vocabulary longer than a block)."""
+    import torch
+    import trl.kernels.chunked_logprob as chunked
+
+    torch.manual_seed(0)
+    vocab, width, rows = 3 * causal_lm.LM_HEAD_BLOCK_ROWS + 5, 16, 6
+    weight = (torch.randn(vocab, width) * 0.5).bfloat16()
+    hidden = torch.randn(rows, width).bfloat16()
+    targets = torch.randint(0, vocab, (rows,))
+
+    def hidden_gradient():
+        x = hidden.clone().requires_grad_()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            logprobs = chunked.ChunkedLogProbFunction.apply(x, weight, None, targets, 1.0, 32768, None, 1.0, ())[0]
+        logprobs.sum().backward()
+        return x.grad.double()
+
+    calls, trl_own = [], getattr(chunked._addmm_fp32, "trl_original", chunked._addmm_fp32)  # another test may have wrapped it
+    monkeypatch.setattr(chunked, "_addmm_fp32", lambda acc, a, b: (calls.append(a.shape), trl_own(acc, a, b))[1])
+    expected = hidden_gradient()
+    assert calls, "trl's backward no longer goes through _addmm_fp32"
+    assert causal_lm.accumulate_lm_head_in_blocks()
+    assert chunked._addmm_fp32 is not trl_own and chunked._addmm_fp32.lab_blocked
+    blocked = hidden_gradient()
+    assert torch.allclose(blocked, expected, rtol=1e-5, atol=1e-6)
+
+    acc, a, b = torch.zeros(rows, width), torch.randn(rows, vocab).bfloat16(), weight
+    chunked._addmm_fp32(acc, a, b)
+    exact = a.double() @ b.double()
+    assert (acc.double() - exact).abs().max() < 1e-4 * exact.abs().max()
+    assert (torch.mm(a, b).double() - exact).abs().max() > 1e-3 * exact.abs().max()  # what bf16 rounding costs
