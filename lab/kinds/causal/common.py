@@ -164,10 +164,10 @@ def accumulate_lm_head_in_blocks() -> bool:
     vocabulary chunk of the head) into an fp32 gradient without rounding the product to bf16 first, which
     trl found biases training. On CUDA one addmm with an fp32 output does that; elsewhere trl upcasts both
     operands whole, so in bf16 a 32,768 x 576 chunk of SmolLM2's head becomes a 75 MB fp32 copy, twice a
-    step, for a product with only the labelled positions as rows: 47 ms of a 490 ms SFT step on the
-    development machine, where fp32 training needs no copy at all. This adds the very same products in
-    fp32 over blocks of LM_HEAD_BLOCK_ROWS vocabulary rows, each upcast while it is in cache (5 against
-    25 ms a chunk); the sum differs from trl's only in the order of its fp32 additions
+    step, for a product with only the labelled positions as rows, where fp32 training needs no copy at
+    all. This adds the very same products in fp32 over blocks of LM_HEAD_BLOCK_ROWS vocabulary rows, each
+    upcast while it is in cache: 17-18 ms a step against trl's 25-34 ms, of a 510-540 ms bf16 SFT step on
+    the development machine. The sum differs from trl's only in the order of its fp32 additions
     (tests/test_sft.py). Other devices, fp32 operands and short products keep trl's own function. Returns
     whether trl's function was found.
     """

@@ -119,14 +119,10 @@ def _keep(shape, p: float, device) -> torch.Tensor:
     return bits.view(torch.int16)[:n].view(shape) >= round(p * 65536) - 32768
 
 
-def _drop(x, keep, p: float):
-    """x with the dropped entries zeroed and the kept scaled by 1 / (1 - p); x itself where keep is None."""
-    return x if keep is None else torch.where(keep, x, 0.0).mul_(1.0 / (1.0 - p))
-
-
 def _dropout(x, p: float):
-    """Dropout with `_keep`'s mask (`where` keeps only the mask for its backward)."""
-    return _drop(x, _keep(x.shape, p, x.device), p)
+    """Dropout with `_keep`'s mask: the dropped entries zeroed, the kept scaled by 1 / (1 - p) (`where` keeps
+    only the mask for its backward)."""
+    return torch.where(_keep(x.shape, p, x.device), x, 0.0).mul_(1.0 / (1.0 - p))
 
 
 class FastDropout(torch.nn.Module):
