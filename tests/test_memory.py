@@ -172,3 +172,35 @@ def test_eager_attention_keeps_its_scores_and_the_ledger_counts_them(chosen, len
     measured, ledger = kept["eager"] - kept["sdpa"], predicted["eager"] - predicted["sdpa"]
     assert measured > 2 * 4 * length * length * 2  # at least 2 bytes a score over both layers
     assert abs(ledger - measured) <= 0.2 * measured, (ledger, measured)
+
+
+def test_a_window_counts_live_tensors_and_aside_leaves_out_only_what_dies_inside():
+    import torch
+
+    from lab.metrics import TensorMemory
+
+    kept_bytes, temp_bytes, later_bytes = 4_000_000, 40_000_000, 8_000_000
+    memory = TensorMemory("cpu", steps=1).start()
+    kept = torch.empty(kept_bytes // 4)
+    with memory.aside("after the block"):
+        temp = torch.ones(temp_bytes // 4)
+        del temp
+    later = torch.empty(later_bytes // 4)
+    memory.pause()  # ends the first window: every later window counts from what is live now
+    # the window's own allocations: the tensors and the probe that names the thread, no more
+    assert kept_bytes + later_bytes <= memory.peak_bytes < kept_bytes + later_bytes + 1024
+    assert memory.baseline == memory.peak_bytes
+    assert memory.phase_peaks["after the block"] == memory.peak_bytes
+    assert memory.phase_peaks["load"] < kept_bytes + 1024
+    memory.resume("a step")
+    step = torch.empty(2_000_000)
+    del step
+    peak = memory.stop()  # a later window: the baseline and its own peak
+    assert memory.baseline + 8_000_000 <= peak < memory.baseline + 8_000_000 + 1024
+    del kept, later
+
+    # the same block, watched: its 40 MB is in the peak
+    watched = TensorMemory("cpu", steps=1).start()
+    temp = torch.ones(temp_bytes // 4)
+    del temp
+    assert watched.stop() >= temp_bytes

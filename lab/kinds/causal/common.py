@@ -299,7 +299,8 @@ def train_between_answers(trainer, tokenizer, heldout: list[dict], max_new_token
     from lab.training import frozen_weights_in_bf16
 
     ctx.log(f"Answering {len(heldout)} held-out prompts before training…")
-    before = generate_answers(trainer.model, tokenizer, heldout, max_new_tokens, ctx)
+    with memory.aside("trainer set-up"):  # generation frees all it makes, and the peak comes in training
+        before = generate_answers(trainer.model, tokenizer, heldout, max_new_tokens, ctx)
     accuracy_before = accuracy(before, heldout)
     ctx.emit("answers", phase="before", accuracy=accuracy_before,
              rows=answer_rows(heldout, before, [""] * len(before)))
