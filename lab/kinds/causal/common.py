@@ -298,23 +298,25 @@ def train_between_answers(trainer, tokenizer, heldout: list[dict], max_new_token
     """
     from lab.training import frozen_weights_in_bf16
 
-    ctx.log(f"Answering {len(heldout)} held-out prompts before training…")
-    with memory.aside("trainer set-up"):  # generation frees all it makes, and the peak comes in training
-        before = generate_answers(trainer.model, tokenizer, heldout, max_new_tokens, ctx)
-    accuracy_before = accuracy(before, heldout)
-    ctx.emit("answers", phase="before", accuracy=accuracy_before,
-             rows=answer_rows(heldout, before, [""] * len(before)))
-    try:
-        with frozen_weights_in_bf16(trainer.model, getattr(trainer, "ref_model", None)):
+    # the frozen weights' bf16 copies serve the answers too: generation in autocast would cast them again
+    # at every new token (about 0.45 of 2.1 s for SFT's 32 answers with LoRA)
+    with frozen_weights_in_bf16(trainer.model, getattr(trainer, "ref_model", None)):
+        ctx.log(f"Answering {len(heldout)} held-out prompts before training…")
+        with memory.aside("trainer set-up"):  # generation frees all it makes, and the peak comes in training
+            before = generate_answers(trainer.model, tokenizer, heldout, max_new_tokens, ctx)
+        accuracy_before = accuracy(before, heldout)
+        ctx.emit("answers", phase="before", accuracy=accuracy_before,
+                 rows=answer_rows(heldout, before, [""] * len(before)))
+        try:
             trainer.train()
-    finally:
-        memory.stop()  # a TensorMemory started before the model loaded; MemoryCallback stops it sooner
-    if ctx.cancelled:
-        rows = answer_rows(heldout, before, [""] * len(before))
-        ctx.emit("answers", phase="stopped", accuracy=accuracy_before, rows=rows)
-        return {"accuracy_before": accuracy_before, "accuracy_after": None, "answers": rows, "stopped": True}
-    ctx.log("Answering the same held-out prompts after training…")
-    after = generate_answers(trainer.model, tokenizer, heldout, max_new_tokens, ctx)
+        finally:
+            memory.stop()  # a TensorMemory started before the model loaded; MemoryCallback stops it sooner
+        if ctx.cancelled:
+            rows = answer_rows(heldout, before, [""] * len(before))
+            ctx.emit("answers", phase="stopped", accuracy=accuracy_before, rows=rows)
+            return {"accuracy_before": accuracy_before, "accuracy_after": None, "answers": rows, "stopped": True}
+        ctx.log("Answering the same held-out prompts after training…")
+        after = generate_answers(trainer.model, tokenizer, heldout, max_new_tokens, ctx)
     accuracy_after = accuracy(after, heldout)
     rows = answer_rows(heldout, before, after)
     ctx.emit("answers", phase="after", accuracy=accuracy_after, accuracy_before=accuracy_before, rows=rows)
