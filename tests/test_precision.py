@@ -160,6 +160,32 @@ def test_frozen_weights_train_from_one_bf16_copy_with_autocasts_numbers_and_come
         assert copied == 0 and {p.dtype for p in model.parameters()} == {torch.float32}
 
 
+def test_greedy_answers_from_the_bf16_copies_are_autocasts_answers(tmp_path):
+    """The held-out answers of SFT and DPO are generated inside frozen_weights_in_bf16: the same tokens as
+    autocast casting the fp32 weights at every new token, with the adapters (non-zero here) on."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(1)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model(tmp_path / "llama"), dtype=torch.float32)
+    model = get_peft_model(model, LoraConfig(r=2, lora_alpha=4, target_modules=["q_proj", "v_proj"],
+                                             init_lora_weights=False)).eval()
+    ids = torch.randint(0, 1000, (3, 9))
+
+    def answers():
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+            out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=6,
+                                 do_sample=False, pad_token_id=0)
+            logits = model(input_ids=out).logits  # the scores themselves, not only their argmax
+        return out, logits
+
+    expected, expected_logits = answers()
+    with training.frozen_weights_in_bf16(model, chosen="bf16") as copied:
+        got, got_logits = answers()
+    assert copied > 0 and torch.equal(got, expected) and torch.equal(got_logits, expected_logits)
+
+
 def test_eager_attention_only_in_bf16_and_only_while_its_scores_are_small(tmp_path):
     import torch
     from transformers import AutoModelForCausalLM
