@@ -43,7 +43,7 @@ class Context:
 
 class Unmeasured:
     """Stands in for TensorMemory and MemoryCallback: measures nothing."""
-    peak_bytes, phase_peaks, source = 0, {}, "none"
+    peak_bytes, phase_peaks, source, seconds = 0, {}, "none", 0.0
 
     def __init__(self, *args, **kwargs):
         pass
