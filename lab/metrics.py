@@ -252,14 +252,14 @@ class TensorMemory:
         self.seconds = 0.0  # what watching cost: starting, stopping and reading back the profiler
         self.source = ("cuda max_memory_allocated, whole run" if device.startswith("cuda")
                        else "CPU tensor allocations (torch profiler): load, first steps, then each larger batch")
-        self._profiler = None  # True while a window is open
+        self._open = False  # whether a CPU window is being recorded
         self._carried = 0  # live bytes the first window held when `aside()` split it
         self._marks: list[tuple[int, str]] = []
         self._done = False
 
     @property
     def watching(self) -> bool:
-        return self._profiler is not None
+        return self._open
 
     def start(self) -> "TensorMemory":
         import torch
@@ -278,7 +278,7 @@ class TensorMemory:
 
         started = time.perf_counter()
         _start_profiler()
-        self._profiler = True
+        self._open = True
         self._probe = torch.empty(1)  # its allocation names this thread among the profiler's
         self.seconds += time.perf_counter() - started
 
@@ -288,7 +288,7 @@ class TensorMemory:
 
         started = time.perf_counter()
         result = _disable_profiler()
-        self._profiler = None
+        self._open = False
         counted = self._timeline(result, self._marks)
         self.seconds += time.perf_counter() - started
         return counted
@@ -309,7 +309,7 @@ class TensorMemory:
 
     def pause(self) -> None:
         """End the CPU profiler's window and fold it into the peak (on CUDA: nothing, it counts on)."""
-        if self._profiler is None:
+        if not self._open:
             return
         peak, phases, live = self._close()
         # the first window counts from before the model loaded; a later one from what each step starts with
@@ -328,7 +328,7 @@ class TensorMemory:
         bytes carry over its split, so the steps after it count from the weights loaded before it. Outside
         the first window (or on CUDA, where nothing is paused) it runs the block as it is.
         """
-        if self._profiler is None or self.windows:
+        if not self._open or self.windows:
             yield
             return
         peak, phases, live = self._close()
@@ -343,7 +343,7 @@ class TensorMemory:
 
     def resume(self, name: str) -> None:
         """Watch again on CPU (one more window) from here, marked `name`."""
-        if self._done or self._profiler is not None or self.device.startswith("cuda"):
+        if self._done or self._open or self.device.startswith("cuda"):
             return
         self.phase(name)
         self._profile()
