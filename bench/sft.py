@@ -74,7 +74,7 @@ def plain_reference(batch: int = 4, length: int = 48, labelled: int = 4, rounds:
     `rounds` each, alternately: fp32; bf16 autocast as it comes (`bf16`: the ceiling plain autocast sets on
     this machine); and the same with the two measures the lab adds in bf16 on the CPU: eager attention
     (`bf16_eager`: causal.common.choose_attention) and, on top, bf16 copies of the frozen weights
-    (`bf16_lab`: training.frozen_weights_in_bf16)."""
+    (`bf16_lab`: causal.cpu_speed.frozen_weights_in_bf16)."""
     import time
 
     import torch
@@ -82,7 +82,7 @@ def plain_reference(batch: int = 4, length: int = 48, labelled: int = 4, rounds:
     from transformers import AutoModelForCausalLM
 
     from lab import resources
-    from lab.training import frozen_weights_in_bf16
+    from lab.kinds.causal.cpu_speed import frozen_weights_in_bf16
 
     torch.manual_seed(0)
     ids = torch.randint(0, 40000, (batch, length))

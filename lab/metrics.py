@@ -96,7 +96,7 @@ def activation_bytes(model, batch_size: int, seq_len: int, precision: str = "fp3
     tensors of (B, T, H) for the projections, residuals, norms and dropout masks, and 2 of (B, T, I) for the
     feed-forward. Fused attention keeps no (B, heads, T, T) matrix unless attention dropout is on, which
     makes it keep the probabilities and the mask: 8 bytes per entry. Eager attention without dropout (the
-    causal kinds in bf16 on the CPU: causal.common.choose_attention) keeps the probabilities too (fp32, and
+    causal kinds in bf16 on the CPU: causal.cpu_speed.choose_attention) keeps the probabilities too (fp32, and
     a bf16 copy under autocast) and a mask of its no-op dropout: counted on Llama layers with
     saved_tensors_hooks, eager keeps 4.2-4.9 bytes per entry more than SDPA in fp32 and 6.1-6.4 in bf16;
     the ledger takes EAGER_BYTES_PER_SCORE. A layer below every trainable weight keeps nothing: no

@@ -7,13 +7,12 @@ step in which the job's cancel event was set.
 
 Precision (`precision()`): bf16 autocast (weights, gradients and AdamW stay fp32; matmuls run in bf16)
 where the hardware has native bf16 and a short probe in this process confirms it is faster, fp32
-elsewhere; `LAB_PRECISION=fp32|bf16|auto` overrides. Every kind's Trainer takes it from here. A kind
-whose model is mostly frozen also trains under `frozen_weights_in_bf16`, which makes autocast's bf16
-copy of each frozen weight once instead of at every forward.
+elsewhere; `LAB_PRECISION=fp32|bf16|auto` overrides. Every kind's Trainer takes it from here. SFT and
+DPO add their own CPU measures on top (lab/kinds/causal/cpu_speed.py: bf16 copies of the frozen weights,
+eager attention, trl's LM head scored and accumulated sparingly).
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import time
@@ -102,40 +101,6 @@ def autocast(chosen: str | None = None):
 
     chosen = chosen or precision()
     return torch.autocast(device(), dtype=torch.bfloat16, enabled=chosen == "bf16")
-
-
-@contextlib.contextmanager
-def frozen_weights_in_bf16(*models, chosen: str | None = None):
-    """While training in bf16, give every frozen linear layer of `models` (None is skipped) a bf16 copy of its
-    weight; put the fp32 weights back after.
-
-    Autocast rounds a linear layer's fp32 weight to bf16 at every forward anyway, and caches that copy only
-    for weights that train; a frozen one (LoRA's base, DPO's reference) is cast again each time it is used,
-    and trl's fused LM head casts the tied 49,152 x 576 head of SmolLM2 three times a step. Measured on a
-    SmolLM2 LoRA step here, that casting was 7-12% of the step. With the copy made once the matmuls see the
-    very same bf16 values, so the numbers are autocast's. The fp32 weights wait untouched and are restored
-    on exit, before anything is saved or merged. A tied LM head gets its own bf16 copy while the embedding
-    keeps reading the fp32 table (both are frozen, so they cannot drift apart), and is tied again on exit.
-    Weights that train, 4-bit ones and biases are left alone. Yields how many weights were copied (0 in fp32).
-    """
-    import torch
-
-    if (chosen or precision()) != "bf16":
-        yield 0
-        return
-    kept = []
-    for model in models:
-        for module in model.modules() if model is not None else ():
-            weight = getattr(module, "weight", None)
-            if (isinstance(module, torch.nn.Linear) and isinstance(weight, torch.nn.Parameter)
-                    and weight.dtype == torch.float32 and not weight.requires_grad):
-                kept.append((module, weight))
-                module.weight = torch.nn.Parameter(weight.detach().to(torch.bfloat16), requires_grad=False)
-    try:
-        yield len(kept)
-    finally:
-        for module, weight in kept:
-            module.weight = weight
 
 
 def training_args(output_dir: str, max_steps: int, batch_size: int, learning_rate: float,

@@ -51,7 +51,11 @@ def test_sft_and_dpo_exports_reproduce_the_loss(tiny, tmp_path, kind, config_cla
     assert (folder / "base_model" / "config.json").exists() and (folder / "data" / "heldout.jsonl").exists()
     results = run_script(folder)
     assert_same_curve(run["curves"]["lora/step/loss"], results["loss"])
+    assert results["accuracy_before"] == run["result"]["accuracy_before"]
     assert results["accuracy_after"] == run["result"]["accuracy_after"]
+    # it trains as the lab trained: its precision, and in bf16 on a CPU eager attention (cpu_speed.py)
+    assert results["precision"] == run["result"]["precision"]
+    assert results["attention"] == ("eager" if results["precision"] == "bf16" else "sdpa")
     if kind == "dpo":
         margins = run["result"]["reward_margin"]  # the lab keeps 5 decimals of the margin
         assert [s for s, _ in results["reward_margin"]] == [s for s, _ in margins]

@@ -14,6 +14,7 @@ from tests.sft_helpers import tiny_model
 from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
 
 from lab import training
+from lab.kinds.causal import cpu_speed
 from lab.config import FinetuneConfig
 from lab.errors import LabError
 from lab.kinds.finetune.job import finetune_job
@@ -138,7 +139,7 @@ def test_frozen_weights_train_from_one_bf16_copy_with_autocasts_numbers_and_come
         return logits.detach(), {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
 
     expected, expected_grads = forward_and_grads()
-    with training.frozen_weights_in_bf16(model, None, chosen="bf16") as copied:
+    with cpu_speed.frozen_weights_in_bf16(model, None, chosen="bf16") as copied:
         inside = {name: p.dtype for name, p in model.named_parameters()}
         got, got_grads = forward_and_grads()
     bf16 = {name for name, dtype in inside.items() if dtype == torch.bfloat16}
@@ -156,7 +157,7 @@ def test_frozen_weights_train_from_one_bf16_copy_with_autocasts_numbers_and_come
     assert model.get_output_embeddings().weight is model.get_input_embeddings().weight  # tied again
     assert all(after[name] is originals[name] and after[name].dtype == torch.float32 for name in originals)
     assert all(torch.equal(after[name], values[name]) for name in values if not after[name].requires_grad)
-    with training.frozen_weights_in_bf16(model, chosen="fp32") as copied:
+    with cpu_speed.frozen_weights_in_bf16(model, chosen="fp32") as copied:
         assert copied == 0 and {p.dtype for p in model.parameters()} == {torch.float32}
 
 
@@ -181,7 +182,7 @@ def test_greedy_answers_from_the_bf16_copies_are_autocasts_answers(tmp_path):
         return out, logits
 
     expected, expected_logits = answers()
-    with training.frozen_weights_in_bf16(model, chosen="bf16") as copied:
+    with cpu_speed.frozen_weights_in_bf16(model, chosen="bf16") as copied:
         got, got_logits = answers()
     assert copied > 0 and torch.equal(got, expected) and torch.equal(got_logits, expected_logits)
 
@@ -190,7 +191,7 @@ def test_eager_attention_only_in_bf16_and_only_while_its_scores_are_small(tmp_pa
     import torch
     from transformers import AutoModelForCausalLM
 
-    from lab.kinds.causal.common import EAGER_ATTENTION_BYTES, choose_attention
+    from lab.kinds.causal.cpu_speed import EAGER_ATTENTION_BYTES, EAGER_BF16_BYTES_PER_SCORE, choose_attention
     from lab.metrics import EAGER_BYTES_PER_SCORE
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model(tmp_path / "llama"), dtype=torch.float32)
@@ -201,3 +202,5 @@ def test_eager_attention_only_in_bf16_and_only_while_its_scores_are_small(tmp_pa
     too_long = int((EAGER_ATTENTION_BYTES / (4 * heads * layers * EAGER_BYTES_PER_SCORE["bf16"])) ** 0.5) + 1
     assert choose_attention(model, 4, too_long, chosen="bf16") == "sdpa" == model.config._attn_implementation
     assert choose_attention(model, 4, too_long - 1, chosen="bf16") == "eager"
+    # the exported script carries its own copy of what the ledger counts per score
+    assert EAGER_BF16_BYTES_PER_SCORE == EAGER_BYTES_PER_SCORE["bf16"]

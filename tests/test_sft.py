@@ -5,6 +5,7 @@ import pytest
 from safetensors.torch import load_file
 
 from lab.kinds.causal import common as causal_lm
+from lab.kinds.causal import cpu_speed
 from lab import sources
 from lab.config import SFTRunConfig
 from lab.errors import LabError
@@ -53,7 +54,7 @@ def test_assistant_only_mask_for_messages(tiny, tmp_path):
 
 @pytest.mark.parametrize("method, lr, chosen", [("lora", 5e-2, "bf16"), ("lora", 5e-2, "fp32"), ("full", 1e-2, "bf16")])
 def test_loss_falls_and_the_right_weights_train(tiny, tmp_path, monkeypatch, method, lr, chosen):
-    """In bf16 LoRA trains beside bf16 copies of the frozen weights (training.frozen_weights_in_bf16): the
+    """In bf16 LoRA trains beside bf16 copies of the frozen weights (cpu_speed.frozen_weights_in_bf16): the
     saved model must still hold the untouched fp32 originals everywhere but q and v."""
     monkeypatch.setenv("LAB_PRECISION", chosen)
     cfg = config(tiny, write_jsonl(tmp_path / "d.jsonl", sft_rows()), method=method, learning_rate=lr,
@@ -178,7 +179,7 @@ def test_the_lm_head_scores_only_labelled_positions_and_the_loss_is_unchanged(ti
                 for e in trainer.state.log_history if "loss" in e]
         return logs, list(projected)
 
-    assert causal_lm.score_loss_tokens_only()
+    assert cpu_speed.score_loss_tokens_only()
     compact_logs, compact_rows = train(compact=True)
     full_logs, full_rows = train(compact=False)
     assert len(compact_logs) == 4 and compact_logs == full_logs
@@ -194,7 +195,7 @@ def test_the_lm_head_gradient_is_accumulated_in_fp32_blocks_as_trl_accumulates_i
     import trl.kernels.chunked_logprob as chunked
 
     torch.manual_seed(0)
-    vocab, width, rows = 3 * causal_lm.LM_HEAD_BLOCK_ROWS + 5, 16, 6
+    vocab, width, rows = 3 * cpu_speed.LM_HEAD_BLOCK_ROWS + 5, 16, 6
     weight = (torch.randn(vocab, width) * 0.5).bfloat16()
     hidden = torch.randn(rows, width).bfloat16()
     targets = torch.randint(0, vocab, (rows,))
@@ -210,7 +211,7 @@ def test_the_lm_head_gradient_is_accumulated_in_fp32_blocks_as_trl_accumulates_i
     monkeypatch.setattr(chunked, "_addmm_fp32", lambda acc, a, b: (calls.append(a.shape), trl_own(acc, a, b))[1])
     expected = hidden_gradient()
     assert calls, "trl's backward no longer goes through _addmm_fp32"
-    assert causal_lm.accumulate_lm_head_in_blocks()
+    assert cpu_speed.accumulate_lm_head_in_blocks()
     assert chunked._addmm_fp32 is not trl_own and chunked._addmm_fp32.lab_blocked
     blocked = hidden_gradient()
     assert torch.allclose(blocked, expected, rtol=1e-5, atol=1e-6)

@@ -48,7 +48,7 @@ def _ledger(kind: str, model_path: str, method: str, batch: int, length: int, ex
     else:
         from transformers import AutoConfig, AutoModelForCausalLM
 
-        from lab.kinds.causal.common import choose_attention
+        from lab.kinds.causal.cpu_speed import choose_attention
         config = AutoConfig.from_pretrained(sources.hub_folder(model_path, config_only=True))
         with torch.device("meta"):
             model = AutoModelForCausalLM.from_config(config)

@@ -11,8 +11,10 @@ scored by exact match of the label. The tuned model is saved merged (and, with L
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import string
+import time
 from pathlib import Path
 
 import torch
@@ -34,10 +36,14 @@ CHATML_TRAINING_TEMPLATE = (
 
 # EXPORT:INCLUDE script_inputs.py
 # EXPORT:INCLUDE precision.py
+# EXPORT:INCLUDE lab/kinds/causal/cpu_speed.py
 
 
 def trainer_settings(s: dict, output_dir: Path, steps: int, max_length: int) -> dict:
-    """The lab's Trainer defaults: a log every step, no checkpoints, its precision, no gradient checkpointing."""
+    """The lab's Trainer defaults: a log every step, no checkpoints, its precision, no gradient checkpointing, and
+    trl's fused LM head scored only where a label is, its gradient accumulated in blocks (as the lab trains)."""
+    score_loss_tokens_only()
+    accumulate_lm_head_in_blocks()
     return dict(output_dir=str(output_dir), max_steps=steps, per_device_train_batch_size=s["batch_size"],
                 learning_rate=s["learning_rate"], seed=s["seed"], data_seed=s["seed"], logging_steps=1,
                 save_strategy="no", report_to="none", disable_tqdm=True, dataloader_num_workers=0,
@@ -85,18 +91,21 @@ def normalise(answer: str) -> str:
 
 @torch.no_grad()
 def answers(model, tokenizer, heldout: list[dict], max_new_tokens: int) -> list[str]:
-    """Greedy answers, 16 prompts at a time, left-padded so new tokens follow each prompt directly."""
+    """Greedy answers, 16 prompts at a time, left-padded so new tokens follow each prompt directly, in the
+    precision the run trains in (as the lab answers)."""
     texts = [tokenizer.apply_chat_template(h["prompt"], tokenize=False, add_generation_prompt=True)
              if isinstance(h["prompt"], list) else h["prompt"] for h in heldout]
     side, tokenizer.padding_side = tokenizer.padding_side, "left"
     was_training = model.training
     model.eval()
     out = []
+    bf16 = torch.autocast(model.device.type, dtype=torch.bfloat16, enabled=precision() == "bf16")  # as it trains
     for start in range(0, len(texts), 16):
         batch = tokenizer(texts[start:start + 16], return_tensors="pt", padding=True,
                           add_special_tokens=False).to(model.device)
-        new = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
-                             pad_token_id=tokenizer.pad_token_id)[:, batch["input_ids"].shape[1]:]  # (B, new)
+        with bf16:
+            new = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
+                                 pad_token_id=tokenizer.pad_token_id)[:, batch["input_ids"].shape[1]:]  # (B, new)
         out += [a.strip() for a in tokenizer.batch_decode(new, skip_special_tokens=True)]
     tokenizer.padding_side = side
     model.train(was_training)
@@ -108,6 +117,7 @@ def accuracy(given: list[str], heldout: list[dict]) -> float:
 
 
 def main() -> None:
+    started = time.perf_counter()
     s = SETTINGS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="A causal LM folder or Hub id instead of the run's.")
@@ -122,11 +132,15 @@ def main() -> None:
         tokenizer.pad_token = tokenizer.eos_token
     original_template = tokenizer.chat_template
     max_length = min(s["max_length"], getattr(model.config, "max_position_embeddings", None) or s["max_length"])
+    # DPO's batch holds a chosen and a rejected answer per pair
+    attention = choose_attention(model, s["batch_size"] * (2 if s["kind"] == "dpo" else 1), max_length)
     rows, heldout = read_jsonl(HERE / s["data"]["train"]), read_jsonl(HERE / s["data"]["heldout"])
     trainer = build_trainer(s, model, tokenizer, rows, out / "trainer", args.steps, max_length)
-    before = answers(trainer.model, tokenizer, heldout, s["max_new_tokens"])
-    trainer.train()
-    after = answers(trainer.model, tokenizer, heldout, s["max_new_tokens"])
+    # in bf16 the frozen weights (LoRA's base, DPO's reference) train and answer as bf16 copies; fp32 after
+    with frozen_weights_in_bf16(trainer.model, getattr(trainer, "ref_model", None)):
+        before = answers(trainer.model, tokenizer, heldout, s["max_new_tokens"])
+        trained = trainer.train()
+        after = answers(trainer.model, tokenizer, heldout, s["max_new_tokens"])
     print(f"[rank {trainer.args.process_index}/{trainer.args.world_size}] trained {trainer.state.global_step} steps; "
           f"held-out accuracy {accuracy(before, heldout):.2f} -> {accuracy(after, heldout):.2f}", flush=True)
     if not trainer.is_world_process_zero():
@@ -139,7 +153,8 @@ def main() -> None:
     tuned.save_pretrained(str(out / "model"))
     tokenizer.save_pretrained(str(out / "model"))
     history = trainer.state.log_history
-    results = {"run_id": s["run_id"], "steps": trainer.state.global_step,
+    results = {"run_id": s["run_id"], "steps": trainer.state.global_step, "precision": precision(),
+               "attention": attention, "train_seconds": round(trained.metrics["train_runtime"], 2),
                "loss": [[h["step"], h["loss"]] for h in history if "loss" in h],
                "accuracy_before": accuracy(before, heldout), "accuracy_after": accuracy(after, heldout),
                "answers": [{"expected": h["expected"], "before": b, "after": a}
@@ -147,6 +162,7 @@ def main() -> None:
     margins = [[h["step"], h["rewards/margins"]] for h in history if "rewards/margins" in h]
     if margins:
         results["reward_margin"] = margins
+    results["seconds"] = round(time.perf_counter() - started, 2)  # loading to saving, as the lab's job counts
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"Results in {out / 'results.json'}")
 

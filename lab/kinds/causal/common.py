@@ -1,4 +1,5 @@
-"""What SFT and DPO share: loading a causal LM, trl settings for CPU, LoRA, held-out answers, saving.
+"""What SFT and DPO share: loading a causal LM, trl settings for CPU, LoRA, held-out answers, saving
+(the CPU speed measures they train with are in cpu_speed.py, which exported scripts include as it is).
 
 Held-out answers are greedy and short (a label needs two or three tokens), generated in batches
 with left padding, and scored by exact match after lower-casing and trimming punctuation.
@@ -52,39 +53,6 @@ def load_causal_lm(name: str):
     return model, tokenizer, path
 
 
-EAGER_ATTENTION_BYTES = 256 * 2**20  # what eager attention may keep for the backward, over all layers
-
-
-def choose_attention(model, sequences: int, max_length: int, chosen: str | None = None) -> str:
-    """Train on the CPU with eager attention in bf16 when its score matrices are small, else keep SDPA; returns
-    the choice.
-
-    On this CPU (AVX512-BF16, torch 2.13) SDPA's fused kernel is as fast as eager attention in fp32 but
-    its bf16 backward is slower: a SmolLM2 LoRA step (batch 4) ran 1.06-1.19x faster with eager attention
-    at 48, 128, 256 and 512 tokens; bench/sft.py's plain reference prints both at SFT's default shape,
-    and the lab's SFT step at its defaults went from 0.77 to 0.60 s. Eager keeps each layer's attention
-    probabilities for the backward, which SDPA never holds (metrics.EAGER_BYTES_PER_SCORE, as the memory
-    ledger counts them), so it is used only while `sequences` x heads x `max_length`^2 x layers of them
-    stay under EAGER_ATTENTION_BYTES: the defaults (4 sequences, or DPO's 8, of at most 128 tokens) keep
-    115-230 MB; a batch of 64 at 1,024 tokens keeps SDPA.
-    """
-    from lab.metrics import EAGER_BYTES_PER_SCORE
-    from lab.training import device, precision
-
-    config = model.config
-    heads = getattr(config, "num_attention_heads", None)
-    layers = getattr(config, "num_hidden_layers", None)
-    current = getattr(config, "_attn_implementation", None)
-    if ((chosen or precision()) != "bf16" or device() != "cpu" or not heads or not layers
-            or current not in ("sdpa", "eager")):
-        return current  # on a GPU SDPA's fused kernels win at every length
-    kept = EAGER_BYTES_PER_SCORE["bf16"] * sequences * heads * max_length ** 2 * layers
-    wanted = "eager" if kept <= EAGER_ATTENTION_BYTES else "sdpa"
-    if wanted != current:
-        model.set_attn_implementation(wanted)
-    return wanted
-
-
 def learning_rate(cfg, defaults: dict) -> float:
     return cfg.learning_rate if cfg.learning_rate > 0 else defaults[cfg.method]
 
@@ -127,75 +95,11 @@ def lora_config(cfg, model):
                       target_modules=lora_targets(cfg), task_type="CAUSAL_LM")
 
 
-def score_loss_tokens_only() -> bool:
-    """Make trl's fused LM head score only the positions that carry a label on the CPU too.
-
-    trl's SFT and DPO trainers replace the model's LM head with a chunked log-probability function. On
-    CUDA it projects only the hidden states of positions with a label; elsewhere it projects every position
-    and masks the result afterwards (on XLA-like devices a varying count would recompile). On the CPU
-    nothing recompiles, and with SFT's default data about 4% of positions carry a label: projecting the
-    other 96% onto SmolLM2's 49,152-token vocabulary, forward and backward, was about 30% of a step.
-    Which positions are projected is decided by `trl.trainer.utils._use_triton`; this wraps it to answer
-    yes for the CPU (the kernels themselves read their own copy and keep their torch fallback). The loss
-    and the logged metrics are the same either way (tests/test_sft.py compares them). Returns whether the
-    hook was found: a trl without it leaves the slower path in place.
-    """
-    import trl.trainer.utils as trl_utils
-
-    original = getattr(trl_utils, "_use_triton", None)
-    if original is None or getattr(original, "lab_cpu_compact", False):
-        return original is not None
-
-    def use_compact(device) -> bool:
-        return device.type == "cpu" or original(device)
-
-    use_compact.lab_cpu_compact = True
-    trl_utils._use_triton = use_compact
-    return True
-
-
-LM_HEAD_BLOCK_ROWS = 4096  # vocabulary rows upcast at a time: 4096 x 576 fp32 is 9 MB
-
-
-def accumulate_lm_head_in_blocks() -> bool:
-    """Make trl's fused LM head add its bf16 gradient products into fp32 a block at a time on the CPU.
-
-    The backward of trl's chunked log-probabilities adds `tile @ w_chunk` (logits gradient times a
-    vocabulary chunk of the head) into an fp32 gradient without rounding the product to bf16 first, which
-    trl found biases training. On CUDA one addmm with an fp32 output does that; elsewhere trl upcasts both
-    operands whole, so in bf16 a 32,768 x 576 chunk of SmolLM2's head becomes a 75 MB fp32 copy, twice a
-    step, for a product with only the labelled positions as rows, where fp32 training needs no copy at
-    all. This adds the very same products in fp32 over blocks of LM_HEAD_BLOCK_ROWS vocabulary rows, each
-    upcast while it is in cache: 17-18 ms a step against trl's 25-34 ms, of a 510-540 ms bf16 SFT step on
-    the development machine. The sum differs from trl's only in the order of its fp32 additions
-    (tests/test_sft.py). Other devices, fp32 operands and short products keep trl's own function. Returns
-    whether trl's function was found.
-    """
-    import torch
-    import trl.kernels.chunked_logprob as chunked
-
-    original = getattr(chunked, "_addmm_fp32", None)
-    if original is None or getattr(original, "lab_blocked", False):
-        return original is not None
-
-    def blocked(acc, a, b):
-        inner = a.shape[1]
-        if acc.device.type != "cpu" or inner <= LM_HEAD_BLOCK_ROWS or a.dtype == b.dtype == torch.float32:
-            return original(acc, a, b)
-        for start in range(0, inner, LM_HEAD_BLOCK_ROWS):
-            end = start + LM_HEAD_BLOCK_ROWS
-            acc.addmm_(a[:, start:end].float(), b[start:end].float())
-
-    blocked.lab_blocked, blocked.trl_original = True, original
-    chunked._addmm_fp32 = blocked
-    return True
-
-
 def trl_settings(cfg, output_dir: str, lr: float) -> dict:
     """The lab's Trainer defaults (see training.training_args) for a trl config: the lab's precision (bf16
     autocast where the machine has it), no gradient checkpointing (on CPU it only costs time), and the LM
-    head scored only where a label is (score_loss_tokens_only) and its gradient accumulated in blocks
-    (accumulate_lm_head_in_blocks)."""
+    head scored only where a label is and its gradient accumulated in blocks (both in cpu_speed.py)."""
+    from lab.kinds.causal.cpu_speed import accumulate_lm_head_in_blocks, score_loss_tokens_only
     from lab.training import device, precision
 
     score_loss_tokens_only()
@@ -296,7 +200,7 @@ def train_between_answers(trainer, tokenizer, heldout: list[dict], max_new_token
     (a stop should end the job at once, and past its time budget it has no time left for them): its
     answers event has phase "stopped", accuracy_after is None and "stopped" is True.
     """
-    from lab.training import frozen_weights_in_bf16
+    from lab.kinds.causal.cpu_speed import frozen_weights_in_bf16
 
     # the frozen weights' bf16 copies serve the answers too: generation in autocast would cast them again
     # at every new token (about 0.45 of 2.1 s for SFT's 32 answers with LoRA)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from lab.config import DPO_DEFAULT_LR, MAX_SFT_STEPS, DPORunConfig
 from lab.errors import LabError
 from lab.kinds.causal import common as causal_lm
+from lab.kinds.causal.cpu_speed import choose_attention
 from lab.kinds.causal.data import dpo_data
 from lab.metrics import TensorMemory, count_parameters
 from lab.store import run_folder
@@ -62,7 +63,7 @@ def _dpo_job(cfg: DPORunConfig, ctx: JobContext, memory) -> dict:
     ctx.log(f"Loading {cfg.model}…")
     model, tokenizer, path = causal_lm.load_causal_lm(cfg.model)
     notices = causal_lm.clamp_length(cfg, model)
-    causal_lm.choose_attention(model, 2 * cfg.batch_size, cfg.max_length)  # a chosen and a rejected per pair
+    choose_attention(model, 2 * cfg.batch_size, cfg.max_length)  # a chosen and a rejected per pair
     rows = dpo_data(cfg)
     lengths = [len(ids) for ids in tokenizer([r["prompt"] + max(r["chosen"], r["rejected"], key=len)
                                               for r in rows["train"]])["input_ids"]]

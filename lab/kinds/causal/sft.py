@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from lab.config import MAX_SFT_STEPS, SFT_DEFAULT_LR, SFTRunConfig
 from lab.errors import LabError
 from lab.kinds.causal import common as causal_lm
+from lab.kinds.causal.cpu_speed import choose_attention
 from lab.kinds.causal.data import sft_data
 from lab.metrics import TensorMemory, count_parameters
 from lab.store import run_folder
@@ -87,7 +88,7 @@ def _sft_job(cfg: SFTRunConfig, ctx: JobContext, memory) -> dict:
     model, tokenizer, path = causal_lm.load_causal_lm(cfg.model)
     original_template = tokenizer.chat_template
     notices = causal_lm.clamp_length(cfg, model)
-    causal_lm.choose_attention(model, cfg.batch_size, cfg.max_length)
+    choose_attention(model, cfg.batch_size, cfg.max_length)
     rows = sft_data(cfg)
     notices += rows["notices"] + causal_lm.length_notice(_lengths(tokenizer, rows["train"], rows["kind"]), cfg.max_length)
     for notice in notices:
