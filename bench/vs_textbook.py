@@ -1,6 +1,7 @@
 """The textbook fine-tuning recipe against the lab's default, on the same tweets, to the same eval accuracy.
 
     python bench/vs_textbook.py [--eval-size 200] [--eval-every 25] [--max-steps 100] [--lab-steps N] [--json OUT]
+                                [--no-lab-after]
 
 Textbook (as course notebooks teach it): AutoModelForSequenceClassification, padding="max_length" to
 512, batch 2, lr 5e-5, Trainer, fp32 (as its notebooks run on a CPU). Lab: the default full fine-tuning
@@ -9,6 +10,11 @@ same first --eval-size held-out tweets. The textbook run evaluates every --eval-
 time so far is a lower bound and `speedup_ratio` is reported as "at least". Subsampling: only the
 evaluation set is cut (the same examples for both); training draws from the same train split.
 `speedup_ratio` = textbook training wall time / lab training wall time. Target: at least 30.
+
+This machine's speed drifts by 10-30% within minutes, and the textbook run takes about ten of them, so
+the lab's job runs twice, just before and just after the textbook (same seed, same accuracy), and the
+ratio's denominator is the mean of the two training times; both are printed (`lab_train_seconds_runs`).
+--no-lab-after skips the second run.
 """
 from __future__ import annotations
 
@@ -30,12 +36,13 @@ def main() -> int:
     parser.add_argument("--max-steps", type=int, default=100)
     parser.add_argument("--lab-steps", type=int, default=None, help="default: the lab's default steps")
     parser.add_argument("--json", dest="json_out")
+    parser.add_argument("--no-lab-after", action="store_true", help="time the lab's job only before the textbook")
     args = parser.parse_args()
     os.environ.setdefault("LAB_DATA_DIR", tempfile.mkdtemp(prefix="bench-textbook-"))
     import datasets
     import numpy as np
     from transformers import (AutoModelForSequenceClassification, AutoTokenizer, Trainer, TrainerCallback,
-                              TrainingArguments)
+                              TrainingArguments, set_seed)
 
     from lab.__main__ import run_job
     from lab.config import FinetuneConfig
@@ -45,10 +52,15 @@ def main() -> int:
     cfg = FinetuneConfig(methods="full", eval_size=args.eval_size, save_models=False)
     if args.lab_steps:
         cfg.steps = args.lab_steps
-    lab = run_job("finetune", cfg)["methods"]["full"]
+    def lab_run() -> dict:
+        result = run_job("finetune", cfg)["methods"]["full"]
+        print(f"lab default (full, {result['precision']}): accuracy {result['accuracy']:.3f} after "
+              f"{result['steps']} steps, train {result['train_seconds']:.1f} s; "
+              f"load {open('/proc/loadavg').read().split()[0]}")
+        return result
+
+    lab = lab_run()
     target = lab["accuracy"]
-    print(f"lab default (full, {lab['precision']}): accuracy {target:.3f} after {lab['steps']} steps, "
-          f"train {lab['train_seconds']:.1f} s; load {open('/proc/loadavg').read().split()[0]}")
 
     plan = make_plan(cfg)
     tokenizer = AutoTokenizer.from_pretrained(plan.base_path)
@@ -59,6 +71,7 @@ def main() -> int:
         return datasets.Dataset.from_dict({**enc, "labels": [label_ids[str(r["label"])] for r in rows]})
 
     train_ds, eval_ds = dataset(plan.train[: 2 * args.max_steps]), dataset(plan.evaluation)
+    set_seed(0)  # the new classifier's weights, as the lab seeds each method: the textbook's curve repeats run to run
     model = AutoModelForSequenceClassification.from_pretrained(plan.base_path, num_labels=len(plan.labels))
 
     class Clock(TrainerCallback):
@@ -90,17 +103,27 @@ def main() -> int:
         if not clock.history or clock.history[-1][0] != trainer.state.global_step:
             trainer.evaluate()  # --max-steps not a multiple of --eval-every: score where it stopped
     steps, accuracy, trained = clock.history[-1]
+    lab_runs = [lab["train_seconds"]]
+    if not args.no_lab_after:
+        after = lab_run()
+        lab_runs.append(after["train_seconds"])
+        if after["accuracy"] != target:
+            print(f"  the second lab run scored {after['accuracy']:.3f}, not {target:.3f}: the target stays the first's")
+    lab_seconds = sum(lab_runs) / len(lab_runs)
     for row in clock.history:
         print(f"  textbook step {row[0]:>4}: accuracy {row[1]:.3f}, training so far {row[2]:.1f} s")
     reached = accuracy >= target
-    ratio = trained / lab["train_seconds"]
+    ratio = trained / lab_seconds
     per_example = 1000 * trained / (2 * steps)
     print(f"textbook: {steps} steps x batch 2 at length 512: {trained:.1f} s ({per_example:.0f} ms per example), "
           f"accuracy {accuracy:.3f} ({'reached' if reached else 'below'} the lab's {target:.3f})")
+    print(f"lab training {' and '.join(f'{t:.1f}' for t in lab_runs)} s (before and after the textbook): "
+          f"mean {lab_seconds:.1f} s")
     print(f"speedup_ratio {'=' if reached else '>='} {ratio:.1f} " + ("PASS" if ratio >= 30 else "MISS") + " (>= 30)")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps({
-            "lab": {k: lab[k] for k in ("accuracy", "steps", "train_seconds", "precision")}, "textbook_seconds": trained,
+            "lab": {k: lab[k] for k in ("accuracy", "steps", "train_seconds", "precision")},
+            "lab_train_seconds_runs": lab_runs, "lab_train_seconds_mean": lab_seconds, "textbook_seconds": trained,
             "textbook_steps": steps, "history": clock.history, "textbook_accuracy": accuracy, "reached": reached,
             "speedup_ratio": ratio, "speedup_is_lower_bound": not reached, "ms_per_example": per_example}, indent=2))
     return 0
