@@ -6,7 +6,7 @@ in one process's turn (the run first, then its script).
 Runs the kind's default job on the shared worker (as `python -m lab sft` does), exports it, and runs the
 exported train.py in a subprocess without the lab importable (as tests/test_export_kinds.py does). Prints
 each side's precision, attention, whole time (loading to saving, the job's `seconds` and the script's)
-and training time (the lab: seconds per step x steps, from its step events; the script: the Trainer's
+and training time (the lab: its `train_seconds`, first step's start to last step's end; the script: the Trainer's
 train_runtime), their ratios (script / lab: 1.0 is "trains as fast as the lab"), and both held-out
 accuracies, which should agree: the script repeats the run.
 """
@@ -32,29 +32,16 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("LAB_DATA_DIR", tempfile.mkdtemp(prefix="bench-export-"))
 
+    from lab.__main__ import run_job
     from lab.config import DPORunConfig, SFTRunConfig
     from lab.export.script import export_run
-    from lab.serve.runner import build_runner
     from lab.store import Store
 
     cfg = (SFTRunConfig if args.kind == "sft" else DPORunConfig)()
     if args.steps:
         cfg.steps = args.steps
-    store = Store()
-    runner = build_runner(store)
-    try:
-        job_id = runner.submit("bench", args.kind, cfg, allow_local=True)
-        while runner.snapshot(job_id)["status"] in ("queued", "running"):
-            time.sleep(0.2)
-        snap = runner.snapshot(job_id)
-    finally:
-        runner.shutdown()
-    if snap["status"] != "done":
-        print(f"the {args.kind} job ended {snap['status']}: {snap.get('error')}")
-        return 1
-    lab = snap["result"]
-    lab.setdefault("train_seconds", round(lab["seconds_per_step"] * lab["steps"], 2))  # DPO keeps the per-step figure
-    folder = Path(export_run(store.get_run(job_id), tempfile.mkdtemp(prefix="bench-export-script-"))["dir"])
+    lab = run_job(args.kind, cfg)  # as `python -m lab sft` runs it; progress on stderr
+    folder = Path(export_run(Store().get_run(lab["run_id"]), tempfile.mkdtemp(prefix="bench-export-script-"))["dir"])
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LAB_DATA_DIR")}
     env.update(HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     started = time.perf_counter()

@@ -29,6 +29,9 @@ def test_reward_margin_rises_and_only_the_adapter_trains(tiny, tmp_path):
     assert sum(losses[-3:]) / 3 < losses[0]
     assert result["parameters"]["percent"] < 5
     assert result["models"][0]["task"] == "text-generation"
+    # training time as SFT reports it: within the whole job's time, the mean step times the steps
+    assert 0 < result["train_seconds"] < result["seconds"]
+    assert result["train_seconds"] == pytest.approx(result["seconds_per_step"] * result["steps"], abs=0.02)
 
 
 @pytest.mark.parametrize("mutate, sentence", [

@@ -93,6 +93,7 @@ def _dpo_job(cfg: DPORunConfig, ctx: JobContext, memory) -> dict:
     paths = causal_lm.save_model(trainer.model, tokenizer, run_dir)
     return {
         "method": cfg.method, "steps": callback.last_step, "seconds": round(time.perf_counter() - started, 2),
+        "train_seconds": round((callback.seconds_per_step or 0) * callback.last_step, 2),
         "seconds_per_step": round(callback.seconds_per_step or 0, 3), "loss": callback.losses,
         "reward_margin": callback.margins, "precision": callback.precision, **outcome,
         "parameters": params, "peak_memory_bytes": memory.peak_bytes, "notices": notices, "beta": cfg.beta,
