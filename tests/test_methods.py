@@ -332,3 +332,27 @@ def test_head_finds_a_head_named_score():
         num_key_value_heads=2, num_labels=2, pad_token_id=0))
     prepared = registry.prepare("head", model, FinetuneConfig())
     assert {n for n, p in prepared.named_parameters() if p.requires_grad} == {"score.weight"}
+
+
+def test_bitsandbytes_imports_without_the_kernels_warning():
+    """Importing the lab (which imports bitsandbytes through transformers and peft) keeps bitsandbytes'
+    warning about the optional `kernels` package off the log; bitsandbytes alone still logs it here."""
+    import subprocess
+    import sys
+
+    if not torch.cpu._is_avx512_bf16_supported():
+        pytest.skip("bitsandbytes logs the warning only on a CPU with AVX512-BF16")
+    try:
+        import kernels  # noqa: F401
+        pytest.skip("the optional `kernels` package is installed here: nothing to warn about")
+    except ImportError:
+        pass
+
+    def stderr_of(code: str) -> str:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                              cwd=Path(__file__).resolve().parents[1])
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stderr
+
+    assert "kernels-community" in stderr_of("import logging; logging.basicConfig(); import bitsandbytes")
+    assert "kernels-community" not in stderr_of("import logging; logging.basicConfig(); import lab.training")
