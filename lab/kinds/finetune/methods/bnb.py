@@ -11,7 +11,9 @@ from lab.errors import LabError
 def _load():
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # 0.50 warns about an optional `kernels` package we never use
+            # its import raises torch.jit deprecation warnings; its log line about the optional `kernels`
+            # package is quieted where the lab package starts (lab/__init__.py)
+            warnings.simplefilter("ignore")
             import bitsandbytes
             import bitsandbytes.functional  # noqa: F401
         return bitsandbytes, None
