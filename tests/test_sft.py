@@ -221,3 +221,18 @@ def test_the_lm_head_gradient_is_accumulated_in_fp32_blocks_as_trl_accumulates_i
     exact = a.double() @ b.double()
     assert (acc.double() - exact).abs().max() < 1e-4 * exact.abs().max()
     assert (torch.mm(a, b).double() - exact).abs().max() > 1e-3 * exact.abs().max()  # what bf16 rounding costs
+
+
+def test_trl_configs_keep_activation_checkpointing_off_without_a_deprecation_warning(tmp_path):
+    """trl's configs turn activation checkpointing on; the lab turns it off under the name transformers 5
+    reads, so neither config warns that `gradient_checkpointing` is deprecated."""
+    import warnings
+
+    from trl import DPOConfig, SFTConfig
+
+    for config_class in (SFTConfig, DPOConfig):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            args = config_class(**causal_lm.trl_settings(SFTRunConfig(steps=2), str(tmp_path), 1e-4))
+        assert not [w for w in caught if "checkpointing" in str(w.message)], config_class.__name__
+        assert args.activation_checkpointing is False and args.gradient_checkpointing is False

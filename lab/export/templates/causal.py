@@ -40,7 +40,7 @@ CHATML_TRAINING_TEMPLATE = (
 
 
 def trainer_settings(s: dict, output_dir: Path, steps: int, max_length: int) -> dict:
-    """The lab's Trainer defaults: a log every step, no checkpoints, its precision, no gradient checkpointing, and
+    """The lab's Trainer defaults: a log every step, no checkpoints, its precision, no activation checkpointing, and
     trl's fused LM head scored only where a label is, its gradient accumulated in blocks (as the lab trains)."""
     score_loss_tokens_only()
     accumulate_lm_head_in_blocks()
@@ -48,7 +48,7 @@ def trainer_settings(s: dict, output_dir: Path, steps: int, max_length: int) -> 
                 learning_rate=s["learning_rate"], seed=s["seed"], data_seed=s["seed"], logging_steps=1,
                 save_strategy="no", report_to="none", disable_tqdm=True, dataloader_num_workers=0,
                 use_cpu=not torch.cuda.is_available(), bf16=precision() == "bf16", fp16=False,
-                gradient_checkpointing=False,
+                activation_checkpointing=False,
                 lr_scheduler_type="linear", warmup_steps=0, weight_decay=0.0, max_length=max_length)
 
 

@@ -97,8 +97,10 @@ def lora_config(cfg, model):
 
 def trl_settings(cfg, output_dir: str, lr: float) -> dict:
     """The lab's Trainer defaults (see training.training_args) for a trl config: the lab's precision (bf16
-    autocast where the machine has it), no gradient checkpointing (on CPU it only costs time), and the LM
-    head scored only where a label is and its gradient accumulated in blocks (both in cpu_speed.py)."""
+    autocast where the machine has it), no activation checkpointing (trl's configs turn it on; on a CPU it
+    only costs time; set under the name transformers 5 reads, as `gradient_checkpointing` draws a
+    deprecation warning), and the LM head scored only where a label is and its gradient accumulated in
+    blocks (both in cpu_speed.py)."""
     from lab.kinds.causal.cpu_speed import accumulate_lm_head_in_blocks, score_loss_tokens_only
     from lab.training import device, precision
 
@@ -109,7 +111,7 @@ def trl_settings(cfg, output_dir: str, lr: float) -> dict:
     return dict(output_dir=output_dir, max_steps=cfg.steps, per_device_train_batch_size=cfg.batch_size,
                 learning_rate=lr, seed=cfg.seed, data_seed=cfg.seed, logging_steps=1, save_strategy="no",
                 report_to="none", disable_tqdm=True, dataloader_num_workers=0, use_cpu=on_cpu,
-                bf16=precision() == "bf16", fp16=False, gradient_checkpointing=False, lr_scheduler_type="linear",
+                bf16=precision() == "bf16", fp16=False, activation_checkpointing=False, lr_scheduler_type="linear",
                 warmup_steps=0, weight_decay=0.0, max_length=cfg.max_length)
 
 
