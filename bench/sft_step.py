@@ -152,7 +152,9 @@ def main() -> None:
                 means[name].append(sum(seconds) / len(seconds))
         census = casts(runs["bf16"])
 
-    out = {"batches": args.batches, "rounds": args.rounds, "threads": __import__("torch").get_num_threads(),
+    import torch
+
+    out = {"batches": args.batches, "rounds": args.rounds, "threads": torch.get_num_threads(),
            "step_seconds": {name: statistics.median(means[name]) for name in names},
            "phases": {name: {k: statistics.median(v) for k, v in phases[name].items()} for name in names},
            "first_loss": first_loss, **census}
