@@ -117,5 +117,17 @@ def loaded(page) -> None:
 
 
 def open_tab(page, label: str) -> None:
-    """Click a top-level tab by its visible label."""
-    page.get_by_role("tab", name=label).click()
+    """Click a top-level tab by its visible label, until the page marks it selected. Just after a reload the
+    owner token is already stored, so `loaded` can return while gradio is still drawing the page, and a
+    click that lands then can be lost (seen once in CI: the history tab never opened after a restart)."""
+    from playwright.sync_api import expect
+
+    tab = page.get_by_role("tab", name=label)
+    for _ in range(3):
+        tab.click()
+        try:
+            expect(tab).to_have_attribute("aria-selected", "true", timeout=5_000)
+            return
+        except AssertionError:
+            continue
+    expect(tab).to_have_attribute("aria-selected", "true")
