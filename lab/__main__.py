@@ -1,7 +1,7 @@
 """The CLI twin of every tab: the same functions, settings from flags, the result as JSON.
 
     python -m lab pipeline --task sentence-similarity --text "I love it" --text2 "I like it" --json out.json
-    python -m lab <tokenizer|pretrain|finetune|sft|dpo> --help
+    python -m lab <tokenizer|pretrain|finetune|sft|dpo|reward|rl> --help
     python -m lab export RUN_ID --out DIR     # the run as a standalone script (also: report, push)
 
 Training commands run on the same worker and store as the app, so their runs appear in its tabs.
@@ -181,6 +181,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--method", choices=SFT_METHODS, default="lora", help=help_text(config_class, "method"))
         add_config_flags(p, config_class, skip=("method",))
         p.set_defaults(func=lambda args, kind=name, cls=config_class: run_job(kind, config_from(args, cls)))
+
+    # --- reinforcement: a reward model, then the policy against it ---
+    from lab.config import RL_ALGORITHMS, RewardRunConfig, RLRunConfig
+
+    p = sub.add_parser("reward", help="RLHF stage 1: learn a reward model from preference pairs (trl RewardTrainer).")
+    add_config_flags(p, RewardRunConfig)
+    p.set_defaults(func=lambda args: run_job("reward", config_from(args, RewardRunConfig)))
+    p = sub.add_parser("rl", help="RLHF stage 2: tune the policy against rewards (trl GRPOTrainer or RLOOTrainer).")
+    p.add_argument("--algorithm", choices=RL_ALGORITHMS, default="grpo", help=help_text(RLRunConfig, "algorithm"))
+    p.add_argument("--method", choices=SFT_METHODS, default="lora", help=help_text(RLRunConfig, "method"))
+    add_config_flags(p, RLRunConfig, skip=("algorithm", "method"))
+    p.set_defaults(func=lambda args: run_job("rl", config_from(args, RLRunConfig)))
 
     # --- a run as code, as a report, on the Hub ---
     p = sub.add_parser("export", help="Write a run's standalone script, its data, accelerate configs and a README.")

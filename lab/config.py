@@ -158,3 +158,41 @@ class DPORunConfig(CausalRunConfig):
     steps: int = _f(30, "Optimizer steps to train.")
     batch_size: int = _f(4, "Preference pairs per step.")
     beta: float = _f(0.1, "How far DPO may move from the reference model: smaller lets it move further.")
+
+
+# --- reinforcement (RLHF) sub-tab ----------------------------------------------------------------
+REWARD_BASES = ("minilm", "smollm2")
+RL_ALGORITHMS = ("grpo", "rloo")
+RL_DEFAULT_LR = {"lora": 2e-3, "full": 1e-5}
+REWARD_DEFAULT_LR = 2e-4
+
+
+@dataclass
+class RewardRunConfig(CausalRunConfig):
+    """Stage 1 of RLHF: a reward model (a sequence classifier with one output) learnt from preference pairs."""
+    model: str = _f("minilm", "The reward model's base: minilm (packaged encoder) or smollm2 (with a new score head).")
+    method: str = _f("full", "full: a reward model trains every weight and its new score head.")
+    steps: int = _f(90, "Optimizer steps to train.")
+    batch_size: int = _f(16, "Preference pairs per step.")
+    learning_rate: float = _f(0.0, "Step size of AdamW; 0 picks the default (2e-4).")
+    eval_size: int = _f(64, "Held-out pairs scored after training: pairwise accuracy and reward margin.")
+
+
+@dataclass
+class RLRunConfig(CausalRunConfig):
+    """Stage 2 of RLHF: the policy tuned against rewards with trl's GRPOTrainer (or RLOOTrainer)."""
+    algorithm: str = _f("grpo", "grpo: each completion's reward minus its group's mean, over the group's spread; "
+                        "rloo: minus the mean of the other completions.")
+    reward_model: str = _f("latest", "The reward model: latest (your newest reward-model run), run:<id>, or none.")
+    reward_model_weight: float = _f(1.0, "Weight of the reward model's score in the summed reward.")
+    label_weight: float = _f(0.0, "Weight of the verifiable rule: 1 when the answer names the tweet's label.")
+    format_weight: float = _f(0.0, "Weight of the format rule: 1 when the answer is exactly one label.")
+    length_weight: float = _f(0.0, "Weight of a rule the policy can game: longer answers score more.")
+    steps: int = _f(30, "Optimizer steps; each samples new completions.")
+    prompts_per_step: int = _f(2, "Prompts sampled per step.")
+    generations: int = _f(4, "Completions sampled per prompt (a group; at least 2, so the group has a mean).")
+    max_completion_length: int = _f(4, "Tokens each sampled completion may have.")
+    temperature: float = _f(1.0, "Sampling temperature: higher explores more.")
+    beta: float = _f(0.0, "KL weight to the starting model: 0 loads no reference and logs no KL; above 0 holds the "
+                     "policy near it.")
+    train_size: int = _f(1000, "How many training prompts to sample from.")

@@ -73,6 +73,9 @@ SFT_MAX_BATCH = 64
 SFT_MAX_LENGTH = 1024
 SFT_MAX_TRAIN_ROWS = 20_000
 PRETRAIN_MAX_STEPS = 3000
+RL_MAX_GENERATIONS = 16    # completions per prompt in one GRPO group
+RL_MAX_PROMPTS = 16        # prompts per GRPO step
+RL_MAX_COMPLETION = 64     # tokens per sampled completion
 TOKENIZER_MAX_VOCAB = 100_000
 
 # --- data and files ---------------------------------------------------------------------------------
@@ -128,6 +131,8 @@ def table() -> list[tuple[str, str, str]]:
          "absurd settings, before the budgets are even asked"),
         ("SFT_MAX_STEPS / BATCH / LENGTH", f"{SFT_MAX_STEPS} / {SFT_MAX_BATCH} / {SFT_MAX_LENGTH}", "the same for SFT and DPO"),
         ("PRETRAIN_MAX_STEPS", str(PRETRAIN_MAX_STEPS), "the same for pre-training"),
+        ("RL_MAX_GENERATIONS / PROMPTS / COMPLETION", f"{RL_MAX_GENERATIONS} / {RL_MAX_PROMPTS} / {RL_MAX_COMPLETION}",
+         "completions sampled per GRPO step, and their length"),
         ("MAX_UPLOAD_BYTES", f"{MAX_UPLOAD_BYTES // 2 ** 20} MB", "disk and memory per upload (also gradio's max_file_size)"),
         ("MAX_UPLOAD_ROWS / MAX_CORPUS_TEXTS", f"{MAX_UPLOAD_ROWS:,} / {MAX_CORPUS_TEXTS:,}",
          "memory and time spent reading data; Hub datasets are sliced to these rows too"),

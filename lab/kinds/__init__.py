@@ -3,7 +3,7 @@
     tokenizer.py        train a WordPiece / BPE tokenizer on a corpus (train_new_from_iterator)
     pretrain/           BERT masked-language-model pre-training from a BertConfig (job, mlm)
     finetune/           the side-by-side fine-tuning comparison (job, data, models, methods/)
-    causal/             SFT and DPO of a small causal LM with trl (common, data, sft, dpo)
+    causal/             SFT, DPO and RLHF (a reward model, then GRPO/RLOO) of a small causal LM with trl
     pipeline.py         transformers.pipeline on a packaged, Hub or trained model (runs in the web process)
 
 A job kind maps to "module:function", fn(config, ctx) -> result dict; the worker's child process
@@ -15,4 +15,6 @@ JOB_KINDS = {
     "finetune": "lab.kinds.finetune.job:finetune_job",
     "sft": "lab.kinds.causal.sft:sft_job",
     "dpo": "lab.kinds.causal.dpo:dpo_job",
+    "reward": "lab.kinds.causal.reward:reward_job",
+    "rl": "lab.kinds.causal.rl:rl_job",
 }

@@ -39,7 +39,12 @@ def _ledger(kind: str, model_path: str, method: str, batch: int, length: int, ex
 
     from lab.metrics import count_parameters, predict_memory
 
-    if kind == "finetune":
+    if kind == "reward":
+        from transformers import AutoConfig, AutoModelForSequenceClassification
+        config = AutoConfig.from_pretrained(sources.hub_folder(model_path, config_only=True), num_labels=1)
+        with torch.device("meta"):
+            model = AutoModelForSequenceClassification.from_config(config)
+    elif kind == "finetune":
         from lab.config import FinetuneConfig
         from lab.kinds.finetune import methods as registry
         from lab.kinds.finetune.data import skeleton
@@ -120,6 +125,90 @@ def _causal(kind, cfg, owner, allow_local):
     return cfg, {"memory": need, "seconds": cfg.steps * step + answers}
 
 
+def _reward(cfg, owner, allow_local):
+    from lab.kinds.causal import data as causal_data
+    from lab.kinds.causal import reward
+
+    reward.validate(cfg)
+    causal_data.check_template(cfg)
+    path = sources.resolve_model(cfg.model, _viewer(owner, allow_local), allow_local)
+    _check_upload(sources.resolve_data(cfg.dataset, _viewer(owner, allow_local), allow_local))
+    if not (cfg.dataset.strip() in ("", "tweets")):
+        causal_data.dpo_data(cfg)  # an upload's pairs are checked now (chosen equal to rejected, a missing column)
+    try:  # chosen and rejected both pass through the model: a pair is two sequences
+        need, params, _ = _ledger("reward", path, "full", 2 * cfg.batch_size, cfg.max_length, (), _precision())
+    except Exception as exc:
+        raise LabError(f"The model {cfg.model} cannot be read as a reward model ({type(exc).__name__}); "
+                       "pick minilm or smollm2.") from None
+    step = limits.step_seconds(params, 2 * cfg.batch_size, cfg.max_length, params, True)
+    evals = (cfg.steps // reward.EVAL_EVERY + 1) * limits.step_seconds(params, 2 * cfg.eval_size, cfg.max_length, 0, False)
+    seconds = cfg.steps * step + evals
+    limits.check_budget(need, seconds, "the steps or the batch size")
+    return cfg, {"memory": need, "seconds": seconds}
+
+
+def _rl(cfg, owner, allow_local):
+    from lab.kinds.causal import data as causal_data
+    from lab.kinds.causal import rl
+    from lab.kinds.causal.reward import is_reward_model
+
+    viewer = _viewer(owner, allow_local)
+    if cfg.reward_model_weight and (cfg.reward_model or "latest").strip() == "latest":
+        cfg = dataclasses.replace(cfg, reward_model=latest_reward_model(viewer))  # fixed now, for this owner
+    rl.validate(cfg)
+    causal_data.check_template(cfg)
+    path = sources.resolve_model(cfg.model, viewer, allow_local)
+    if cfg.reward_model_weight:
+        folder = sources.resolve_model(cfg.reward_model, viewer, allow_local)
+        if not is_reward_model(folder):
+            raise LabError(f"{cfg.reward_model} is not a reward model (a classifier with one output); "
+                           "pick a run of the reward-model stage.")
+    _check_upload(sources.resolve_data(cfg.dataset, viewer, allow_local))
+    if not (cfg.dataset.strip() in ("", "tweets")):
+        causal_data.rl_data(cfg)  # an upload without prompts is refused now, not in the queue
+    sequences = cfg.prompts_per_step * cfg.generations
+    length = cfg.max_length + cfg.max_completion_length
+    try:  # the generations are the batch: every completion is scored and trained on
+        need, params, trainable = _ledger("rl", path, cfg.method, sequences, length,
+                                          (("lora_r", cfg.lora_r), ("lora_targets", cfg.lora_targets)), _precision())
+    except LabError:
+        raise
+    except Exception as exc:
+        raise LabError(f"The model {cfg.model} cannot be read as a causal LM ({type(exc).__name__}); "
+                       "pick smollm2 or another causal LM.") from None
+    if cfg.reward_model_weight:
+        need += 4 * _parameters(sources.resolve_model(cfg.reward_model, viewer, allow_local))
+    # each step: the completions generated token by token, scored, then one forward and backward over them
+    generate = cfg.max_completion_length * limits.step_seconds(params, sequences, cfg.max_length, 0, False)
+    step = generate + limits.step_seconds(params, sequences, length, trainable, True)
+    answers = 2 * limits.step_seconds(params, cfg.eval_size * cfg.max_new_tokens, cfg.max_length, 0, False)
+    seconds = cfg.steps * step + answers
+    limits.check_budget(need, seconds, "the steps, the prompts per step, the generations or the completion length")
+    return cfg, {"memory": need, "seconds": seconds}
+
+
+def latest_reward_model(viewer) -> str:
+    """run:<id> of the viewer's newest reward-model run (for the CLI, anyone's), or a LabError saying to train one."""
+    from lab.kinds.causal.reward import reward_runs
+
+    runs = reward_runs(viewer, own=True)
+    if not runs:
+        raise LabError("You have no reward model yet: train one in stage 1 first, pick a reward run (run:<id>), "
+                       "or set the reward model's weight to 0.")
+    return runs[0][1]
+
+
+def _parameters(path: str) -> int:
+    """Parameters of a model folder, counted on a weightless skeleton."""
+    import torch
+    from transformers import AutoConfig, AutoModel
+
+    config = AutoConfig.from_pretrained(sources.hub_folder(path, config_only=True))
+    with torch.device("meta"):
+        model = AutoModel.from_config(config)
+    return sum(p.numel() for p in model.parameters())
+
+
 def _pretrain(cfg, owner, allow_local):
     from lab.kinds.pretrain import job as pretrain
 
@@ -151,7 +240,8 @@ def _tokenizer(cfg, owner, allow_local):
 
 
 CHECKS = {"finetune": _finetune, "sft": lambda c, o, a: _causal("sft", c, o, a),
-          "dpo": lambda c, o, a: _causal("dpo", c, o, a), "pretrain": _pretrain, "tokenizer": _tokenizer}
+          "dpo": lambda c, o, a: _causal("dpo", c, o, a), "pretrain": _pretrain, "tokenizer": _tokenizer,
+          "reward": _reward, "rl": _rl}
 
 
 def prune(owner: str, store) -> list[str]:

@@ -148,15 +148,18 @@ def sft_data(cfg) -> dict:
 
 
 def dpo_data(cfg) -> dict:
-    """{"train": [{"prompt", "chosen", "rejected"}], "heldout", "notices", "name"} for a DPO run."""
+    """{"train": [{"prompt", "chosen", "rejected"}], "heldout", "heldout_pairs", "notices", "name"} for a DPO run
+    or a reward model (held-out pairs are never trained on)."""
     if cfg.dataset.strip() in ("", "tweets"):
         check_template(cfg)
         train, held = _tweet_task(cfg)
         other = {"positive": "negative", "negative": "positive"}
-        return {"name": "the built-in tweets", "notices": [],
-                "train": [{"prompt": prompt_for(cfg, r["text"]), "chosen": " " + r["label"],
-                           "rejected": " " + other[r["label"]]} for r in train],
-                "heldout": [_heldout_item(prompt_for(cfg, r["text"]), r["label"], r["text"]) for r in held]}
+
+        def pair(r):
+            return {"prompt": prompt_for(cfg, r["text"]), "chosen": " " + r["label"], "rejected": " " + other[r["label"]]}
+        return {"name": "the built-in tweets", "notices": [], "train": [pair(r) for r in train],
+                "heldout": [_heldout_item(prompt_for(cfg, r["text"]), r["label"], r["text"]) for r in held],
+                "heldout_pairs": [pair(r) for r in held]}
     rows, name = _read_rows(cfg)
     for i, r in enumerate(rows, 1):
         missing = [k for k in ("prompt", "chosen", "rejected") if not str(r.get(k) or "").strip()]
@@ -167,5 +170,30 @@ def dpo_data(cfg) -> dict:
     pairs = [{"prompt": str(r["prompt"]), "chosen": _join(str(r["prompt"]), str(r["chosen"])),
               "rejected": _join(str(r["prompt"]), str(r["rejected"]))} for r in rows]
     train, held = _split(pairs, cfg, name)
-    return {"name": name, "notices": [], "train": train,
+    return {"name": name, "notices": [], "train": train, "heldout_pairs": held,
             "heldout": [_heldout_item(p["prompt"], p["chosen"], p["prompt"]) for p in held]}
+
+
+def rl_data(cfg) -> dict:
+    """{"train": [{"prompt", "expected", "shown"}], "heldout", "notices", "name"} for reinforcement tuning: the
+    prompts are SFT's (the same held-out prompts too); `expected` feeds the verifiable label rule."""
+    if cfg.dataset.strip() in ("", "tweets"):
+        check_template(cfg)
+        train, held = _tweet_task(cfg)
+        return {"name": "the built-in tweets", "notices": [],
+                "train": [{"prompt": prompt_for(cfg, r["text"]), "expected": r["label"], "shown": r["text"]}
+                          for r in train],
+                "heldout": [_heldout_item(prompt_for(cfg, r["text"]), r["label"], r["text"]) for r in held]}
+    rows, name = _read_rows(cfg)
+    if "prompt" not in rows[0]:
+        raise LabError(f"{name} has no 'prompt' column; reinforcement tuning samples answers to prompts "
+                       "(each line: prompt, and optionally expected, completion or chosen as the right answer).")
+    empty = [i for i, r in enumerate(rows, 1) if not str(r.get("prompt") or "").strip()]
+    if empty:
+        raise LabError(f"{name}: {len(empty)} of {len(rows)} rows have an empty prompt (first: row {empty[0]}); "
+                       "give every row a prompt.")
+    items = [{"prompt": str(r["prompt"]), "shown": str(r["prompt"]),
+              "expected": str(r.get("expected") or r.get("completion") or r.get("chosen") or "").strip()} for r in rows]
+    train, held = _split(items, cfg, name)
+    return {"name": name, "notices": [], "train": train,
+            "heldout": [_heldout_item(i["prompt"], i["expected"], i["prompt"]) for i in held]}
