@@ -28,7 +28,7 @@ INTRO = ("# Fine-Tuning Lab\nUse, pre-train and fine-tune transformers, live and
 
 TABS = [("1 · Pipeline", "pipeline", pipeline_tab), ("2 · Tokenizer", "tokenizer", tokenizer_tab),
         ("3 · Pre-training", "pretrain", pretrain_tab), ("4 · Fine-tuning", "finetune", finetune_tab),
-        ("5 · SFT & DPO", "sft", sft_tab)]
+        ("5 · SFT, DPO & RLHF", "sft", sft_tab)]
 
 
 def build_demo(runner=None) -> gr.Blocks:

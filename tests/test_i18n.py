@@ -79,7 +79,11 @@ def _dynamic_keys() -> set[str]:
         keys |= {question, *(choices or [])}
     figures = {"Nothing to show yet.", "The curve appears with the first logged step.", "loss", "seconds",
                "MLM loss (masked tokens only)", "Eval perplexity (lower is better)", "Milliseconds per stage",
-               "One NF4 block", "Parameter map", "DPO loss", "Training loss (answer tokens only)"}
+               "One NF4 block", "Parameter map", "DPO loss", "Training loss (answer tokens only)",
+               "Reward model loss", "Held-out pairwise accuracy", "chance", "KL to the starting model",
+               "Completion length (tokens)", "Mean reward per step (band: its spread)", "± spread", "summed reward",
+               "reward", "Steps, learning rate and held-out pairs must be numbers.",
+               "Every setting of stage 2 must be a number, except the policy, the reward model and the algorithm."}
     keys |= set(pipelines.POSTPROCESS.values()) | set(pipelines.TRAINED_BY.values())
     from lab.kinds.finetune.methods import METHODS  # each method's reason it saves only its adapter, shown in the table
 

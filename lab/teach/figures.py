@@ -181,3 +181,26 @@ def rank_figure(events: list[dict], title: str, x_title: str = "step", y_title: 
                                  line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
     fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, **LAYOUT)
     return fig
+
+
+def reward_figure(events: list[dict], title: str = "Mean reward per step (band: its spread)") -> go.Figure:
+    """RL's mean reward against the step, a band of ± its standard deviation within the step, and each
+    weighted reward's own mean (the `reward_<name>` fields of the step events)."""
+    steps = [e for e in events if e.get("type") == "step" and "reward" in e]
+    if not steps:
+        return empty_figure(title, "The curve appears with the first logged step.")
+    xs = [e["step"] for e in steps]
+    mean = [e["reward"] for e in steps]
+    spread = [e.get("reward_std", 0.0) for e in steps]
+    band = {"type": "scatter", "x": xs + xs[::-1], "y": [m + s for m, s in zip(mean, spread)]
+            + [m - s for m, s in zip(mean[::-1], spread[::-1])], "fill": "toself", "mode": "none",
+            "fillcolor": "rgba(37,99,235,0.15)", "name": "± spread", "hoverinfo": "skip"}
+    data = [band, {"type": "scatter", "x": xs, "y": mean, "mode": "lines+markers" if len(xs) < 30 else "lines",
+                   "name": "summed reward", "line": {"color": PALETTE[0], "width": 3}}]
+    names = sorted({k for e in steps for k in e if k.startswith("reward_") and k != "reward_std"})
+    if len(names) > 1:  # with one reward its mean is the summed reward times its weight: no new line
+        for i, name in enumerate(names, 1):
+            data.append({"type": "scatter", "x": [e["step"] for e in steps if name in e],
+                         "y": [e[name] for e in steps if name in e], "mode": "lines", "name": name[len("reward_"):],
+                         "line": {"color": PALETTE[i % len(PALETTE)], "width": 1.5, "dash": "dot"}})
+    return _figure(data, title, xaxis=_axis_title("step"), yaxis=_axis_title("reward"))

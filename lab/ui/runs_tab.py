@@ -24,7 +24,8 @@ from lab.ui.i18n import LANG_JS, lang_box, localise, tr, with_lang
 from lab.ui.owner import owner_of
 
 COLUMNS = ["run", "tab", "status", "started", "seconds", "yours", "shared"]
-TAB_OF_KIND = {"tokenizer": "tokenizer", "pretrain": "pretrain", "finetune": "finetune", "sft": "sft", "dpo": "sft"}
+TAB_OF_KIND = {"tokenizer": "tokenizer", "pretrain": "pretrain", "finetune": "finetune", "sft": "sft", "dpo": "sft",
+               "reward": "sft", "rl": "sft"}
 
 
 def table(owner: str, store, admin: bool = False) -> list[list]:

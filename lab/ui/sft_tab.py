@@ -1,4 +1,5 @@
-"""Tab 5: supervised fine-tuning (trl SFTTrainer) and preference tuning (trl DPOTrainer) of SmolLM2.
+"""Tab 5: supervised fine-tuning (trl SFTTrainer), preference tuning (trl DPOTrainer) and RLHF (lab/ui/rl_tab.py)
+of SmolLM2.
 
 The SFT side shows which tokens carry the loss (the rest are labelled -100), the live loss, and the
 same held-out prompts answered before and after; the DPO side shows the loss and the reward margin.
@@ -6,14 +7,14 @@ Both run on the shared worker; the tuned model appears in the pipeline tab's tex
 """
 from __future__ import annotations
 
-import html
-
 import gradio as gr
 
 from lab import limits
 from lab.config import SFT_METHODS, DPORunConfig, SFTRunConfig, help_text
 from lab.teach import concepts
 from lab.teach.figures import curve_figure, empty_figure
+from lab.ui import rl_tab
+from lab.ui.answers import answers_html, last, notices_html
 from lab.ui.common import job_panel, submit
 from lab.ui.html import chips_html, message_html
 from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
@@ -37,40 +38,6 @@ def mask_html(event: dict) -> str:
                    "of tokens do. The number under each token is its label.", loss=event["loss_tokens"],
                    length=event["length"], share=100 * share) + '</div>')
     return chips_html(tokens, colors, title=tr("One training example as trl tokenized it")) + legend
-
-
-def answers_html(event: dict | None, before_event: dict | None = None) -> str:
-    if event is None:
-        return ('<div class="lab-caption">' + tr("Held-out answers appear before training starts and again after it.")
-                + '</div>')
-    rows = event["rows"]
-    before_acc = event.get("accuracy_before", event["accuracy"])
-    after_acc = event["accuracy"] if event["phase"] == "after" else None
-    head = (f'<div style="font-size:20px;font-weight:700;margin:8px 0">'
-            + tr("Held-out accuracy: {before:.1f}% before", before=100 * before_acc)
-            + (tr(" → {after:.1f}% after", after=100 * after_acc) if after_acc is not None else
-               tr(" → not asked again: stopped before the end") if event["phase"] == "stopped" else tr(" → training…"))
-            + "</div>")
-    columns = "".join(f"<th>{tr(c)}</th>" for c in ("held-out prompt", "expected", "before", "after"))
-    out = [head, f'<table style="{TABLE}"><tr>{columns}</tr>']
-    for row in rows:
-        def cell(text, ok, pending=False):
-            mark = "" if pending else (" ✓" if ok else " ✗")
-            return f'<td style="{CELL}">{html.escape(text or "…")}{mark}</td>'
-        out.append(f'<tr><td style="{CELL}">{html.escape(row["prompt"][:160])}</td>'
-                   f'<td style="{CELL}">{html.escape(row["expected"])}</td>'
-                   + cell(row["before"], row["before_ok"]) + cell(row["after"], row["after_ok"], after_acc is None) + "</tr>")
-    out.append("</table>")
-    return "".join(out)
-
-
-def notices_html(events: list) -> str:
-    return "".join(message_html(e["message"], "info") for e in events if e.get("type") == "notice")
-
-
-def last(events: list, type_: str, **match) -> dict | None:
-    return next((e for e in reversed(events) if e.get("type") == type_
-                 and all(e.get(k) == v for k, v in match.items())), None)
 
 
 def render_sft(events: list, snap: dict) -> list:
@@ -172,6 +139,8 @@ def build(runner, owner) -> dict:
             dpo_panel = job_panel(runner, "dpo", owner, [dpo_notices, dpo_loss, margin, dpo_answers], render_dpo)
             dpo_go.click(with_lang(start_dpo), [owner, dpo_steps, beta, dpo_held, dpo_upload, lang], dpo_message,
                          queue=False, js=LANG_JS, api_name="train_dpo")
+        with gr.Tab("Reinforcement (RLHF: reward model, GRPO)", id="rl", elem_id="sft-sub-rl"):
+            rl = rl_tab.build(runner, owner)
     return {"method": method, "steps": steps, "run": go, "mask": mask, "loss": loss, "answers": answers,
-            "panel": panel, "dpo_run": dpo_go, "margin": margin, "dpo_panel": dpo_panel,
-            "timers": [panel["timer"], dpo_panel["timer"]]}
+            "panel": panel, "dpo_run": dpo_go, "margin": margin, "dpo_panel": dpo_panel, "rl": rl,
+            "timers": [panel["timer"], dpo_panel["timer"], *rl["timers"]]}

@@ -15,7 +15,7 @@ from tests.e2e.conftest import loaded
 from tests.test_tokenization import KOREAN
 
 TABS = [("1 · Pipeline", "pipeline"), ("2 · Tokenizer", "tokenizer"), ("3 · Pre-training", "pretrain"),
-        ("4 · Fine-tuning", "finetune"), ("5 · SFT & DPO", "sft"), ("Run history", "runs")]
+        ("4 · Fine-tuning", "finetune"), ("5 · SFT, DPO & RLHF", "sft"), ("Run history", "runs")]
 # English lines that have their own Korean: seeing one on a Korean page means it was not translated
 UNTRANSLATED = {key for key, korean in i18n.KOREAN.items() if korean != key and "\n" not in key and len(key) > 3
                 and key not in i18n.ENGLISH}

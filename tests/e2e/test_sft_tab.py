@@ -16,7 +16,7 @@ def set_slider(page, elem_id: str, value: int) -> None:
 
 
 def test_sft_two_steps(page, shot):
-    open_tab(page, "5 · SFT & DPO")
+    open_tab(page, "5 · SFT, DPO & RLHF")
     expect(page.locator("#sft-run")).to_be_visible()
     shot(page, "sft-01-opened")
     set_slider(page, "sft-steps", 2)
@@ -33,7 +33,7 @@ def test_sft_two_steps(page, shot):
 
 
 def test_dpo_bad_upload(page, shot, tmp_path):
-    open_tab(page, "5 · SFT & DPO")
+    open_tab(page, "5 · SFT, DPO & RLHF")
     page.locator("#sft-sub-dpo-button").click() if page.locator("#sft-sub-dpo-button").count() else \
         page.get_by_role("tab", name="Preference tuning (DPO)").click()
     rows = [{"prompt": "Is the sky blue?", "chosen": "yes", "rejected": "yes"}] * 6

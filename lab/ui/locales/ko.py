@@ -7,6 +7,7 @@ map a string to itself on purpose.
 from lab.ui.locales.ko_concepts import CONCEPTS
 from lab.ui.locales.ko_messages import MESSAGES
 from lab.ui.locales.ko_queue import QUEUE
+from lab.ui.locales.ko_rl import STRINGS as RL
 from lab.ui.locales.ko_runs import RUNS
 
 STRINGS = {
@@ -310,8 +311,8 @@ STRINGS = {
         'NF4 블록 보기',
     'Parameter map of the ticked methods':
         '선택한 방법들의 파라미터 지도',
-    '5 · SFT & DPO':
-        '5 · SFT와 DPO',
+    "5 · SFT, DPO & RLHF":
+        '5 · SFT, DPO와 RLHF',
     "Teach SmolLM2-135M-Instruct to answer in a fixed format. **SFT** shows it prompts and answers (`### Human: What is the sentiment of this tweet? … ### Assistant: positive`) and takes the loss on the answer only. **DPO** shows it pairs (chosen: the right label, rejected: the wrong one) and raises the chosen answer's likelihood over the rejected one. Held-out tweets are never trained on.":
         'SmolLM2-135M-Instruct가 정해진 형식으로 답하도록 가르칩니다. **SFT**는 프롬프트와 답(`### Human: What is the sentiment of this tweet? … ### Assistant: positive`)을 보여 주고 답 부분에서만 손실을 계산합니다. **DPO**는 쌍(chosen: 맞는 레이블, rejected: 틀린 레이블)을 보여 주고 선택된 답의 가능도를 거절된 답보다 높입니다. 검증용 트윗으로는 학습하지 않습니다.',
     'Supervised fine-tuning (SFT)':
@@ -371,3 +372,4 @@ STRINGS.update(CONCEPTS)
 STRINGS.update(MESSAGES)
 STRINGS.update(RUNS)
 STRINGS.update(QUEUE)
+STRINGS.update(RL)

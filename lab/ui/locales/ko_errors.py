@@ -6,6 +6,7 @@ lab/ can make that is missing here.
 """
 
 from lab.ui.locales.ko_logs import LOGS
+from lab.ui.locales.ko_rl import ERRORS as RL_ERRORS
 
 ERRORS = {
     'The model reads at most {0} tokens, so max length was lowered to {1}.':
@@ -369,3 +370,4 @@ ERRORS.update({
     "This run is not yours to train again; press the tab's own button instead.":
         "이 실행은 다시 학습할 수 있는 내 실행이 아닙니다; 탭의 학습 버튼을 누르세요.",
 })
+ERRORS.update(RL_ERRORS)
