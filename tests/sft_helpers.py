@@ -33,6 +33,23 @@ def tiny_model(folder: Path) -> str:
     return str(folder)
 
 
+def tiny_encoder(folder: Path) -> str:
+    """A one-layer BERT (hidden 16) saved with MiniLM's tokenizer (a reward model's base); returns its folder."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from lab import resources
+
+    if (folder / "config.json").exists():
+        return str(folder)
+    tokenizer = AutoTokenizer.from_pretrained(resources.minilm_path())
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=32, max_position_embeddings=128)).save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
+    return str(folder)
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> str:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return str(path)

@@ -10,6 +10,7 @@ from lab.kinds.causal import rlhf
 from lab.kinds.causal.reward import is_reward_model, reward_job
 from lab.kinds.causal.rl import rl_job, validate
 from tests.sft_helpers import PROMPT, TWEETS, context, dpo_rows, tiny_model, write_jsonl
+from tests.sft_helpers import tiny_encoder as tiny_encoder_folder
 
 
 @pytest.fixture(scope="module")
@@ -19,19 +20,7 @@ def tiny(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tiny_encoder(tmp_path_factory):
-    """A one-layer BERT (hidden 16) with MiniLM's tokenizer, saved as a folder."""
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertModel
-
-    from lab import resources
-
-    folder = tmp_path_factory.mktemp("tiny") / "bert"
-    tokenizer = AutoTokenizer.from_pretrained(resources.minilm_path())
-    torch.manual_seed(0)
-    BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                         intermediate_size=32, max_position_embeddings=128)).save_pretrained(str(folder))
-    tokenizer.save_pretrained(str(folder))
-    return str(folder)
+    return tiny_encoder_folder(tmp_path_factory.mktemp("tiny") / "bert")
 
 
 def test_a_reward_model_learns_a_preference(tiny_encoder, tmp_path):

@@ -38,9 +38,10 @@ class Calls:
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory) -> set:
     """One tiny job of every kind, every fine-tuning method ticked, on the worker thread: what each called."""
-    from lab.config import DPORunConfig, FinetuneConfig, PretrainConfig, SFTRunConfig, TokenizerConfig
+    from lab.config import (DPORunConfig, FinetuneConfig, PretrainConfig, RewardRunConfig, RLRunConfig, SFTRunConfig,
+                            TokenizerConfig)
     from lab.serve.runner import build_runner
-    from tests.sft_helpers import dpo_rows, sft_rows, tiny_model, write_jsonl
+    from tests.sft_helpers import dpo_rows, sft_rows, tiny_encoder, tiny_model, write_jsonl
     from tests.tiny_classifier import tiny_folder, tiny_rows, write_csv
 
     tmp = tmp_path_factory.mktemp("ran")
@@ -69,6 +70,14 @@ def ran(tmp_path_factory) -> set:
                                       batch_size=8, steps=2, tokenizer=f"run:{tokenizer_run}", corpus=str(corpus))
             for kind, cfg in [("pretrain", pretrain), *jobs[1:]]:
                 wait(runner, runner.submit("test", kind, cfg, allow_local=True))
+            reward_run = runner.submit("test", "reward", RewardRunConfig(
+                model=tiny_encoder(tmp / "bert"), dataset=write_jsonl(tmp / "pairs.jsonl", dpo_rows()), steps=2,
+                batch_size=4, eval_size=2), allow_local=True)
+            wait(runner, reward_run)
+            wait(runner, runner.submit("test", "rl", RLRunConfig(
+                model=llama, dataset=write_jsonl(tmp / "rl.jsonl", [{**r, "expected": r["chosen"]} for r in dpo_rows()]),
+                reward_model=f"run:{reward_run}", label_weight=1.0, steps=2, generations=2, eval_size=2,
+                max_new_tokens=2), allow_local=True))
         finally:
             runner.shutdown()
     return seen

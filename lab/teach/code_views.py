@@ -31,6 +31,7 @@ TAB_CODE = {  # tab -> [(file under lab/, names)]
     "finetune": [("kinds/finetune/models.py", ["load_base"]), ("kinds/finetune/job.py", ["train_method"])],
     "sft": [("kinds/causal/common.py", ["lora_config", "trl_settings"]), ("kinds/causal/sft.py", ["build_trainer"])],
     "dpo": [("kinds/causal/dpo.py", ["dpo_job"])],
+    "rl": [("kinds/causal/rlhf.py", ["train_reward_model", "reward_model_scores", "label_reward", "optimise_policy"])],
 }
 
 

@@ -15,6 +15,7 @@ import gradio as gr
 from lab import limits
 from lab.config import RL_ALGORITHMS, SFT_METHODS, RewardRunConfig, RLRunConfig, help_text
 from lab.errors import LabError
+from lab.teach import code_views
 from lab.teach.figures import curve_figure, empty_figure, reward_figure
 from lab.ui.answers import CELL, TABLE, answers_html, last, notices_html
 from lab.ui.common import job_panel, submit
@@ -208,6 +209,11 @@ def stage_two(runner, owner, lang) -> dict:
 def build(runner, owner) -> dict:
     lang = lang_box()
     gr.Markdown(INTRO)
+    with gr.Accordion("The code both stages run, read from the lab's own source", open=False, elem_id="rl-code-box"):
+        gr.Code(code_views.tab_code("rl"), language="python", interactive=False, elem_id="rl-code")
+        gr.Markdown("Around these functions the lab adds its instruments: live curves from Trainer callbacks, the "
+                    "memory watch, the held-out answers before and after, and a recorder of sampled completions "
+                    "(lab/kinds/causal/reward.py and rl.py).")
     with gr.Accordion("Stage 1 · Reward model (RewardTrainer)", open=True, elem_id="rl-stage1"):
         one = stage_one(runner, owner, lang)
     with gr.Accordion("Stage 2 · Policy optimisation (GRPOTrainer)", open=True, elem_id="rl-stage2"):

@@ -80,12 +80,21 @@ Its curve is the task loss, as every method's; the orthogonality penalty peft ad
 **SFT: completion-only loss.** The model reads prompt and answer, but only the answer's tokens carry the loss; the
 prompt's labels are $-100$ and are ignored, so the model learns to answer, not to repeat questions.
 
-**DPO instead of RLHF.** RLHF learns a reward model from human preferences and then optimises the policy with PPO.
-DPO uses the preference pairs directly:
+**DPO: preferences without a reward model.** DPO uses the preference pairs directly:
 $$\mathcal{L} = -\log \sigma\!\Big(\beta \log \frac{\pi(y_w \mid x)}{\pi_{ref}(y_w \mid x)} - \beta \log
 \frac{\pi(y_l \mid x)}{\pi_{ref}(y_l \mid x)}\Big)$$
 The chosen answer $y_w$ gains likelihood over the rejected $y_l$, relative to the frozen reference; $\beta$ sets how
 far the model may move.
+
+**RLHF: a reward model, then reinforcement learning.** Stage 1 learns a reward model $r(x, y)$ from the same pairs:
+a classifier with one output, trained so that $-\log \sigma(r(x, y_w) - r(x, y_l))$ falls. Stage 2 samples answers
+from the policy, scores them, and raises the likelihood of the good ones, held near the starting model by a KL term
+weighted by $\beta$ ($\beta = 0$: no reference model is loaded and no KL is computed).
+**GRPO needs no value model:** it samples a group of $G$ answers per prompt and uses each one's reward against its
+group, $A_i = (r_i - \text{mean}(r)) / \text{std}(r)$, as the advantage. **RLOO** subtracts the mean of the
+*other* $G-1$ answers instead. Rules can be rewards too: the answer names the right label (a verifiable reward),
+or it has the right format. **Reward hacking:** a reward the policy can game (longer is better) is maximised
+whatever the answer says; watch the length climb and the accuracy not follow.
 """,
     "textbook.pretrain": r"""
 | setting | textbook (BERT-base) | this lab | why |

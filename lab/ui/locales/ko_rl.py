@@ -56,6 +56,9 @@ STRINGS = {
     "Steps, learning rate and held-out pairs must be numbers.": "스텝, 학습률, 보류 쌍은 숫자여야 합니다.",
     "Every setting of stage 2 must be a number, except the policy, the reward model and the algorithm.":
         "2단계의 설정은 정책, 보상 모델, 알고리즘을 빼고 모두 숫자여야 합니다.",
+    "The code both stages run, read from the lab's own source": "두 단계가 실행하는 코드 (랩의 소스에서 읽음)",
+    "Around these functions the lab adds its instruments: live curves from Trainer callbacks, the memory watch, the held-out answers before and after, and a recorder of sampled completions (lab/kinds/causal/reward.py and rl.py).":
+        "랩은 이 함수들 바깥에 계측 도구를 붙입니다: Trainer 콜백에서 나오는 실시간 곡선, 메모리 측정, 학습 전후의 보류 프롬프트 답, 샘플링한 답의 기록 (lab/kinds/causal/reward.py와 rl.py).",
     # figures
     "Reward model loss": "보상 모델 손실", "Held-out pairwise accuracy": "보류 쌍의 쌍별 정확도", "chance": "우연",
     "KL to the starting model": "시작 모델에 대한 KL", "Completion length (tokens)": "답 길이 (토큰)",
