@@ -23,14 +23,20 @@ from pathlib import Path
 import pytest
 
 from lab.config import TokenizerConfig
-from lab.serve.ray_backend import RayBackend, unauthorized
-from lab.serve.runner import build_runner
+from lab.serve.ray_backend import RayBackend, lost, unauthorized
+from lab.serve.runner import Runner, build_runner
 from lab.store import Store
-from tests.test_jobs import wait_for
+from tests.test_jobs import steps, wait_for, wait_for_steps
+from tests.test_ray_backend import KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 RAY = ROOT / ".venv" / "bin" / "ray"
 START_S = 60  # a head on a busy 2-core machine takes 5-15 s
+# `ray start --address=127.0.0.1:...` swaps 127.0.0.1 for the machine's outward address (services.
+# resolve_ip_for_localhost), and the switch the head uses to stop that refuses to start a second node;
+# this `ray` keeps a loopback address as given, so a second node stays on loopback too.
+RAY_ON_LOOPBACK = ("import sys, ray._private.services as s; s.resolve_ip_for_localhost = lambda host: host; "
+                   "from ray.scripts.scripts import main; sys.argv[0] = 'ray'; sys.exit(main())")
 
 
 def free_ports(n: int) -> list[int]:
@@ -56,9 +62,9 @@ class Node:
     """One `ray start --block` in a process group of its own, so that ending it ends all its processes
     and nobody else's (`ray stop` would stop every Ray instance on the machine)."""
 
-    def __init__(self, args: list[str], env: dict, log: Path):
+    def __init__(self, args: list[str], env: dict, log: Path, ray: tuple = (str(RAY),)):
         self.log = log
-        self.proc = subprocess.Popen([str(RAY), "start", "--block", "--disable-usage-stats", *args],
+        self.proc = subprocess.Popen([*ray, "start", "--block", "--disable-usage-stats", *args],
                                      env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                                      start_new_session=True)
 
@@ -159,3 +165,43 @@ def test_with_the_clusters_token_a_job_runs_on_it(app_env, monkeypatch, how):
     snap, _ = run_one(150)
     assert snap["status"] == "done", snap["error"]
     assert snap["result"]["vocab_size"] >= 150 and Path(snap["result"]["tokenizer_path"]).is_dir()
+
+
+def test_a_job_whose_node_leaves_mid_job_fails_with_a_sentence_and_the_next_one_runs(cluster, monkeypatch):
+    """A second node (`ray start --address`, as docs/scale-out.md starts one) is the only one with room for
+    the job; it is stopped while the job trains. The job is never lost: it ends with a sentence and its
+    events so far, and the next job runs on what is left."""
+    agent, agent_grpc, metrics, env_agent = free_ports(4)
+    node = Node([f"--address={cluster['gcs']}", "--num-cpus=4", f"--dashboard-agent-listen-port={agent}",
+                 f"--dashboard-agent-grpc-port={agent_grpc}", f"--metrics-export-port={metrics}",
+                 f"--runtime-env-agent-port={env_agent}", "--object-store-memory=100000000"],
+                cluster["env"], cluster["dir"] / "node.log",  # the cluster's token too: a node must present it
+                ray=(str(RAY.parent / "python"), "-c", RAY_ON_LOOPBACK))
+    cluster["nodes"].append(node)
+    monkeypatch.setenv("LAB_RAY_TOKEN", cluster["token"])
+    monkeypatch.setenv("LAB_RAY_CPUS", "3")  # more than the head's 2: only the new node fits the job
+    backend = RayBackend(cluster["address"], grace_s=2.0)
+    runner = Runner(KINDS, store=Store(), isolate=True, backend=backend, max_per_owner=5, cancel_grace_s=2.0)
+    try:
+        doomed = runner.submit("ann", "count", {"n": 10_000, "pause": 0.1})
+        try:
+            seen = wait_for_steps(runner, doomed, 3, timeout=60)
+        except AssertionError:
+            pytest.fail(f"the job did not start on the new node: {runner.snapshot(doomed)['status']}; its log:\n"
+                        + node.log.read_text()[-3000:])
+        started = time.time()
+        node.stop()
+        snap = wait_for(runner, doomed, timeout=90)
+        print(f"ended {time.time() - started:.1f} s after its node was stopped: {snap['status']}: {snap['error']}")
+        # Stopped whole, the node says it leaves (seen: the node sentence, a second after); a node whose
+        # raylet dies before its worker would give the worker's sentence. Either way a sentence, not a hang.
+        assert snap["status"] == "failed" and snap["error"] in (str(lost(node=True)), str(lost(node=False)))
+        assert "Local node IP: 127.0.0.1" in node.log.read_text()  # it stayed on loopback
+        assert [e["step"] for e in steps(snap)][:3] == [1, 2, 3] and len(steps(snap)) >= len(steps(seen))
+        assert Store().get_run(doomed)["status"] == "failed"
+        monkeypatch.setenv("LAB_RAY_CPUS", "1")
+        nxt = wait_for(runner, runner.submit("bob", "count", {"n": 3}), timeout=60)
+        assert nxt["status"] == "done" and nxt["result"]["steps"] == 3
+    finally:
+        runner.shutdown()
+        backend.shutdown()
