@@ -11,9 +11,10 @@ Ray only runs the work. The address is one of
                        app a Ray driver, which Ray ends when its cluster goes away)
 
 A Ray 2.60 head started with `ray start` while it had a token (RAY_AUTH_TOKEN, or ~/.ray/auth_token,
-which any local ray.init() writes) asks every client for it. The app hands Ray the token it has (LAB_RAY_TOKEN, else Ray's own RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token)
-and sets RAY_AUTH_MODE=token before connecting; a token that is missing or wrong is found by one
-ping before ray.init, which would otherwise retry for 30 s and then only say "timeout".
+which any local ray.init() writes) asks every client for it. The app hands Ray the token it has
+(LAB_RAY_TOKEN, else Ray's own RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token) and sets
+RAY_AUTH_MODE=token before connecting; a token that is missing or wrong is found by one ping before
+ray.init, which would otherwise retry for 30 s and then only say "timeout".
 
 `run(job, target, on_event, watch)` starts one actor per job (lab/serve/ray_worker.py's
 `JobHost`) with the CPUs (LAB_RAY_CPUS) and GPUs (LAB_RAY_GPUS, training kinds only) it asks for,
@@ -62,6 +63,9 @@ def unauthorized(address: str, had_token: bool) -> LabError:
                     "(docs/scale-out.md says how).")
 
 
+_handed = None  # the LAB_RAY_TOKEN last put in RAY_AUTH_TOKEN, so that unsetting it takes it back
+
+
 def use_token() -> bool:
     """Give Ray the cluster's token and turn token mode on (before ray.init); True when there is one.
 
@@ -69,10 +73,17 @@ def use_token() -> bool:
     RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token. Ray reads the mode and the token once per process and
     caches both, so both caches are refreshed here: a token changed since the last connect is used.
     An operator's explicit RAY_AUTH_MODE=disabled is kept (a cluster started without auth)."""
-    from ray._raylet import AuthenticationTokenLoader, Config
+    global _handed
+    try:
+        from ray._raylet import AuthenticationTokenLoader, Config
+    except ImportError:  # a Ray without token authentication: nothing to hand over
+        return False
 
     if token := os.environ.get("LAB_RAY_TOKEN", "").strip():
-        os.environ["RAY_AUTH_TOKEN"] = token
+        os.environ["RAY_AUTH_TOKEN"] = _handed = token
+    elif _handed and os.environ.get("RAY_AUTH_TOKEN") == _handed:
+        del os.environ["RAY_AUTH_TOKEN"]  # LAB_RAY_TOKEN went away since: so does what the app made of it
+        _handed = None
     loader = AuthenticationTokenLoader.instance()
     loader.reset_cache()
     has_token = loader.has_token(ignore_auth_mode=True)
