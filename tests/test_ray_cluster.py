@@ -116,15 +116,28 @@ def cluster(request):
            "gcs": f"127.0.0.1:{gcs}", "nodes": nodes}
 
 
+RAY_TOKEN_ENV = ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH", "RAY_AUTH_MODE", "RAY_ADDRESS", "HOME")
+
+
 @pytest.fixture()
 def app_env(cluster, monkeypatch, tmp_path):
-    """The app's environment: its own HOME (no token file), none of Ray's token settings, the cluster's address."""
-    for key in ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH", "RAY_ADDRESS"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    """The app's environment: its own HOME (no token file), none of Ray's token settings, the cluster's
+    address. Afterwards Ray's settings are put back and its cached mode and token dropped: the app sets
+    them in this process, and a later test's local Ray must not start with this cluster's token."""
+    before = {key: os.environ.get(key) for key in RAY_TOKEN_ENV}
+    for key in RAY_TOKEN_ENV:
+        os.environ.pop(key, None)
+    os.environ["HOME"] = str(tmp_path / "home")
+    monkeypatch.delenv("LAB_RAY_TOKEN", raising=False)
     monkeypatch.setenv("LAB_RAY_ADDRESS", cluster["address"])
     monkeypatch.setenv("LAB_RAY_CPUS", "1")
-    return cluster
+    yield cluster
+    for key, value in before.items():
+        os.environ.pop(key, None) if value is None else os.environ.update({key: value})
+    from ray._raylet import AuthenticationTokenLoader, Config
+
+    Config.initialize("")
+    AuthenticationTokenLoader.instance().reset_cache()
 
 
 def run_one(vocab: int) -> tuple[dict, float]:
@@ -167,10 +180,11 @@ def test_with_the_clusters_token_a_job_runs_on_it(app_env, monkeypatch, how):
     assert snap["result"]["vocab_size"] >= 150 and Path(snap["result"]["tokenizer_path"]).is_dir()
 
 
-def test_a_job_whose_node_leaves_mid_job_fails_with_a_sentence_and_the_next_one_runs(cluster, monkeypatch):
+def test_a_job_whose_node_leaves_mid_job_fails_with_a_sentence_and_the_next_one_runs(app_env, monkeypatch):
     """A second node (`ray start --address`, as docs/scale-out.md starts one) is the only one with room for
     the job; it is stopped while the job trains. The job is never lost: it ends with a sentence and its
     events so far, and the next job runs on what is left."""
+    cluster = app_env
     agent, agent_grpc, metrics, env_agent = free_ports(4)
     node = Node([f"--address={cluster['gcs']}", "--num-cpus=4", f"--dashboard-agent-listen-port={agent}",
                  f"--dashboard-agent-grpc-port={agent_grpc}", f"--metrics-export-port={metrics}",
