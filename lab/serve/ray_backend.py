@@ -10,6 +10,12 @@ Ray only runs the work. The address is one of
                        serving whatever happens to the cluster (a GCS address "host:6379" makes the
                        app a Ray driver, which Ray ends when its cluster goes away)
 
+A Ray 2.60 head started with `ray start` while it had a token (RAY_AUTH_TOKEN, or ~/.ray/auth_token,
+which any local ray.init() writes) asks every client for it. The app hands Ray the token it has
+(LAB_RAY_TOKEN, else Ray's own RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token) and sets
+RAY_AUTH_MODE=token before connecting; a token that is missing or wrong is found by one ping before
+ray.init, which would otherwise retry for 30 s and then only say "timeout".
+
 `run(job, target, on_event, watch)` starts one actor per job (lab/serve/ray_worker.py's
 `JobHost`) with the CPUs (LAB_RAY_CPUS) and GPUs (LAB_RAY_GPUS, training kinds only) it asks for,
 and returns the same outcome tuples as `child.run_isolated`. Events come back by a long poll (the
@@ -36,6 +42,7 @@ from lab.serve.ray_worker import JobHost, job_env, pack_inputs, replace_strings,
 POLL_S = 0.05        # how often the app looks at Stop, the budget and the grace period
 LONG_POLL_S = 0.5    # the longest an events call waits in the actor when nothing happens
 PROBE_S = 3.0        # a closed port answers at once; ray.init alone would retry for 30 s or more
+AUTH_CHECK_S = 5.0   # one ping of the client server: it refuses a missing or wrong token at once
 GPU_KINDS = ("pretrain", "finetune", "sft", "dpo")  # the tokenizer kind has no use for a GPU
 NODE_LOST = re.compile(r"node (?:\S+ )?(?:has )?(?:died|is dead|was terminated|was removed)|NodeDied", re.I)
 
@@ -43,6 +50,68 @@ NODE_LOST = re.compile(r"node (?:\S+ )?(?:has )?(?:died|is dead|was terminated|w
 def unreachable(address: str) -> LabError:
     return LabError(f"The Ray cluster at {address} is unreachable, so the job could not run; "
                     "try again in a minute, or ask the instructor to check the cluster.")
+
+
+def unauthorized(address: str, had_token: bool) -> LabError:
+    """The cluster answered but refused the app: a sentence of its own, since trying again cannot help."""
+    if had_token:
+        return LabError(f"The Ray cluster at {address} refused the app's authentication token, so the job "
+                        "could not run; the instructor can copy the cluster's current token into LAB_RAY_TOKEN "
+                        "(docs/scale-out.md says how).")
+    return LabError(f"The Ray cluster at {address} asks for an authentication token and the app has none, so "
+                    "the job could not run; the instructor can copy the cluster's token into LAB_RAY_TOKEN "
+                    "(docs/scale-out.md says how).")
+
+
+_handed = None  # the LAB_RAY_TOKEN last put in RAY_AUTH_TOKEN, so that unsetting it takes it back
+
+
+def use_token() -> bool:
+    """Give Ray the cluster's token and turn token mode on (before ray.init); True when there is one.
+
+    LAB_RAY_TOKEN wins (Ray reads it as RAY_AUTH_TOKEN); else Ray's own loader finds RAY_AUTH_TOKEN,
+    RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token. Ray reads the mode and the token once per process and
+    caches both, so both caches are refreshed here: a token changed since the last connect is used.
+    An operator's explicit RAY_AUTH_MODE=disabled is kept (a cluster started without auth)."""
+    global _handed
+    try:
+        from ray._raylet import AuthenticationTokenLoader, Config
+    except ImportError:  # a Ray without token authentication: nothing to hand over
+        return False
+
+    if token := os.environ.get("LAB_RAY_TOKEN", "").strip():
+        os.environ["RAY_AUTH_TOKEN"] = _handed = token
+    elif _handed and os.environ.get("RAY_AUTH_TOKEN") == _handed:
+        del os.environ["RAY_AUTH_TOKEN"]  # LAB_RAY_TOKEN went away since: so does what the app made of it
+        _handed = None
+    loader = AuthenticationTokenLoader.instance()
+    loader.reset_cache()
+    has_token = loader.has_token(ignore_auth_mode=True)
+    if has_token and os.environ.get("RAY_AUTH_MODE", "").lower() != "disabled":
+        os.environ["RAY_AUTH_MODE"] = "token"
+        Config.initialize("")  # what Ray itself does after setting the mode (authentication_token_setup.py)
+        loader.reset_cache()
+    return has_token
+
+
+def _refused(address: str) -> bool:
+    """True when the Ray Client server at a ray:// address refuses this app's token (or its lack of one).
+    Ray Client takes UNAUTHENTICATED for "not ready yet" and retries until its 30 s timeout, so one ping
+    with the same channel ray.init would open (token header, TLS) asks first. Any other answer is left
+    to ray.init."""
+    import grpc
+    from ray._private.grpc_utils import init_grpc_channel
+    from ray.core.generated import ray_client_pb2, ray_client_pb2_grpc
+
+    channel = init_grpc_channel(address.removeprefix("ray://"), asynchronous=False)
+    try:
+        ping = ray_client_pb2.ClusterInfoRequest(type=ray_client_pb2.ClusterInfoType.PING)
+        ray_client_pb2_grpc.RayletDriverStub(channel).ClusterInfo(ping, timeout=AUTH_CHECK_S)
+        return False
+    except grpc.RpcError as exc:
+        return exc.code() == grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        channel.close()
 
 
 def lost(node: bool) -> LabError:
@@ -101,6 +170,15 @@ class RayBackend:
                 return ray
             if not _probe(self.address):
                 raise unreachable(self.address)
+            # "local" makes its own token (ray.init does); any other address is someone's cluster
+            has_token = self.address != "local" and use_token()
+            if self.address.startswith("ray://"):
+                try:
+                    refused = _refused(self.address)
+                except Exception:  # noqa: BLE001 - the ping is only a shortcut; ray.init still decides
+                    refused = False
+                if refused:
+                    raise unauthorized(self.address, has_token)
             try:
                 if self.address == "local":
                     store = self.object_store_mb and self.object_store_mb * 2**20
@@ -112,7 +190,9 @@ class RayBackend:
                 else:
                     ray.init(address=self.address, log_to_driver=False, logging_level="ERROR",
                              ignore_reinit_error=True)
-            except Exception:  # noqa: BLE001 - whatever Ray says, the page needs one sentence
+            except Exception as exc:  # noqa: BLE001 - whatever Ray says, the page needs one sentence
+                if type(exc).__name__ == "AuthenticationError":  # a GCS address refuses a token too
+                    raise unauthorized(self.address, has_token) from None
                 raise unreachable(self.address) from None
             # Several threads (events, cancel) answer while `run` trains; 4 is plenty for three methods.
             self._host = ray.remote(max_concurrency=4)(JobHost)

@@ -31,9 +31,10 @@ from lab.errors import Cancelled, LabError
 from lab.serve.job import Job, JobContext
 
 RUN_REF = re.compile(r"run:([0-9A-Za-z_-]{1,64})")
-# The app's settings a job reads; never its secret, its instructor token or its own folders.
+# The app's settings a job reads; never its secret, its instructor token, the cluster's token or its
+# own folders.
 ENV_PREFIXES = ("LAB_", "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_ENDPOINT")
-ENV_KEPT_HOME = ("LAB_SECRET", "LAB_ADMIN_TOKEN", "LAB_DATA_DIR", "LAB_RAY_ADDRESS")
+ENV_KEPT_HOME = ("LAB_SECRET", "LAB_ADMIN_TOKEN", "LAB_DATA_DIR", "LAB_RAY_ADDRESS", "LAB_RAY_TOKEN")
 
 
 def job_env(environ=os.environ) -> dict:

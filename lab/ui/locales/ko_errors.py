@@ -353,6 +353,10 @@ ERRORS = {
         '맞추려면 스텝이나 배치 크기를 낮추세요.',
     'The Ray cluster at {0} is unreachable, so the job could not run; try again in a minute, or ask the instructor to check the cluster.':
         'Ray 클러스터 {0}에 연결할 수 없어 작업을 실행하지 못했습니다. 1분 뒤 다시 해 보거나 강사에게 클러스터를 확인해 달라고 하세요.',
+    "The Ray cluster at {0} refused the app's authentication token, so the job could not run; the instructor can copy the cluster's current token into LAB_RAY_TOKEN (docs/scale-out.md says how).":
+        'Ray 클러스터 {0}이(가) 앱의 인증 토큰을 거부해 작업을 실행하지 못했습니다. 강사가 클러스터의 현재 토큰을 LAB_RAY_TOKEN에 복사하면 됩니다 (방법은 docs/scale-out.md에 있습니다).',
+    'The Ray cluster at {0} asks for an authentication token and the app has none, so the job could not run; the instructor can copy the cluster\'s token into LAB_RAY_TOKEN (docs/scale-out.md says how).':
+        'Ray 클러스터 {0}은(는) 인증 토큰을 요구하는데 앱에 토큰이 없어 작업을 실행하지 못했습니다. 강사가 클러스터의 토큰을 LAB_RAY_TOKEN에 복사하면 됩니다 (방법은 docs/scale-out.md에 있습니다).',
     'The cluster node running this job left the cluster before the job finished; its log shows how far it got. Run it again.':
         '이 작업을 실행하던 클러스터 노드가 작업이 끝나기 전에 클러스터에서 빠졌습니다. 로그에서 어디까지 진행됐는지 볼 수 있습니다. 다시 실행하세요.',
     "The job's Ray worker process ended before the job finished; its log shows how far it got. Run it again.":
