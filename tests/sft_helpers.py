@@ -59,6 +59,13 @@ def sft_rows() -> list[dict]:
     return [{"prompt": PROMPT.format(t), "completion": label} for t, label in TWEETS]
 
 
+def preference_rows() -> list[dict]:
+    """A toy preference a one-layer reward model learns in a few steps whatever its seed: the polite answer is
+    chosen, on 24 different prompts (the held-out ones are new to it)."""
+    return [{"prompt": PROMPT.format(f"{t} ({i})"), "chosen": " thanks, gladly", "rejected": " no"}
+            for i, (t, _) in enumerate(TWEETS)]
+
+
 def dpo_rows() -> list[dict]:
     other = {"positive": "negative", "negative": "positive"}
     return [{"prompt": PROMPT.format(t), "chosen": label, "rejected": other[label]} for t, label in TWEETS]

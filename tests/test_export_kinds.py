@@ -61,3 +61,34 @@ def test_sft_and_dpo_exports_reproduce_the_loss(tiny, tmp_path, kind, config_cla
         assert [s for s, _ in results["reward_margin"]] == [s for s, _ in margins]
         assert [m for _, m in results["reward_margin"]] == pytest.approx([m for _, m in margins], abs=1e-5)
     assert (folder / "outputs" / "adapter" / "adapter_config.json").exists()
+
+
+def test_rlhf_export_reproduces_both_stages(tiny, tmp_path):
+    """A reward-model run, then GRPO against it and the label rule: the exported script trains the reward model
+    again and then the policy against it, and both curves are the run's."""
+    from tests.sft_helpers import PROMPT, TWEETS, preference_rows
+    from tests.sft_helpers import tiny_encoder as tiny_encoder_folder
+
+    from lab.config import RewardRunConfig, RLRunConfig
+
+    encoder = tiny_encoder_folder(tmp_path / "bert")
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", preference_rows())
+    reward_run, _ = exported("reward", RewardRunConfig(model=encoder, dataset=pairs, steps=20, batch_size=8,
+                                                      eval_size=4, learning_rate=1e-2), tmp_path / "rm")
+    prompts = write_jsonl(tmp_path / "prompts.jsonl", [{"prompt": PROMPT.format(t), "expected": y} for t, y in TWEETS])
+    cfg = RLRunConfig(model=tiny, dataset=prompts, steps=4, eval_size=4, max_new_tokens=2, max_completion_length=3,
+                      reward_model=f"run:{reward_run['id']}", reward_model_weight=1.0, label_weight=0.5,
+                      learning_rate=1e-2)
+    run, folder = exported("rl", cfg, tmp_path)
+    assert (folder / "reward_base" / "config.json").exists() and (folder / "data" / "pairs.jsonl").exists()
+    results = run_script(folder)
+    assert_same_curve(reward_run["curves"]["full/step/loss"], results["reward_model"]["loss"])
+    assert results["reward_model"]["heldout_accuracy"] == pytest.approx(reward_run["result"]["heldout_accuracy"],
+                                                                        abs=1e-4)
+    assert reward_run["result"]["heldout_accuracy"] >= 0.75  # it learnt something to reproduce
+    lab_reward = run["result"]["reward"]  # the lab keeps 5 decimals of the reward
+    assert [s for s, _ in results["policy"]["reward"]] == [s for s, _ in lab_reward]
+    assert [r for _, r in results["policy"]["reward"]] == pytest.approx([r for _, r in lab_reward], abs=2e-5)
+    assert results["policy"]["accuracy_before"] == run["result"]["accuracy_before"]
+    assert results["policy"]["accuracy_after"] == run["result"]["accuracy_after"]
+    assert results["precision"] == run["result"]["precision"]

@@ -9,7 +9,7 @@ from lab.errors import LabError
 from lab.kinds.causal import rlhf
 from lab.kinds.causal.reward import is_reward_model, reward_job
 from lab.kinds.causal.rl import rl_job, validate
-from tests.sft_helpers import PROMPT, TWEETS, context, dpo_rows, tiny_model, write_jsonl
+from tests.sft_helpers import PROMPT, TWEETS, context, preference_rows, tiny_model, write_jsonl
 from tests.sft_helpers import tiny_encoder as tiny_encoder_folder
 
 
@@ -24,10 +24,10 @@ def tiny_encoder(tmp_path_factory):
 
 
 def test_a_reward_model_learns_a_preference(tiny_encoder, tmp_path):
-    upload = write_jsonl(tmp_path / "pairs.jsonl", dpo_rows())
+    upload = write_jsonl(tmp_path / "pairs.jsonl", preference_rows())
     ctx = context("reward")
     result = reward_job(RewardRunConfig(model=tiny_encoder, dataset=upload, steps=60, batch_size=8, eval_size=4,
-                                        learning_rate=5e-3), ctx)
+                                        learning_rate=1e-2), ctx)
     # held-out pairs are ranked right well above chance (0.5): at the start a score cannot tell a pair's order
     assert result["heldout_accuracy"] >= 0.9
     assert result["evals"][0]["step"] == 20 and result["evals"][-1]["step"] == 60
@@ -37,8 +37,8 @@ def test_a_reward_model_learns_a_preference(tiny_encoder, tmp_path):
     # the saved model scores a prompt's right answer above the wrong one, as the page's box shows
     from lab.kinds.causal.reward import score
     prompt = PROMPT.format(TWEETS[0][0])
-    assert score(result["model"], prompt, " positive", allow_local=True) > score(result["model"], prompt, " negative",
-                                                                                 allow_local=True)
+    assert score(result["model"], prompt, " thanks, gladly", allow_local=True) > score(result["model"], prompt, " no",
+                                                                                       allow_local=True)
 
 
 def grpo(tiny, tmp_path, weights, beta=0.0, steps=12):
@@ -148,6 +148,19 @@ def test_a_run_that_is_not_a_reward_model_is_refused(tiny, tmp_path):
 
 
 def test_the_rules(tmp_path):
-    assert rlhf.label_reward([" Positive.", "negative", "pos"], ["positive", "positive", "positive"]) == [1.0, 0.0, 0.0]
-    assert rlhf.format_reward([" negative\n###", "The sentiment"]) == [1.0, 0.0]
+    labels = [["negative", "positive"]] * 5
+    answers = [" Positive.", "The sentiment of this tweet is positive.", "positive or negative", "negative", "pos"]
+    assert rlhf.label_reward(answers, ["positive"] * 5, labels) == [1.0, 1.0, 0.0, 0.0, 0.0]
+    assert rlhf.format_reward(answers, labels) == [1.0, 1.0, 0.0, 1.0, 0.0]
+    assert rlhf.label_reward(["Paris.", "paris is it"], ["Paris.", "Paris."], [[], []]) == [1.0, 0.0]  # not a label task
     assert rlhf.length_reward(["a b c", ""]) == [0.3, 0.0]
+
+
+def test_the_held_out_judge_reads_a_sentence_but_not_a_hedge():
+    from lab.kinds.causal.common import accuracy
+
+    heldout = [{"expected": "positive"}, {"expected": "negative"}]
+    assert accuracy(["positive", "negative"], heldout) == 1.0
+    assert accuracy(["The sentiment of this tweet is positive.", "It is negative, I think"], heldout) == 1.0
+    assert accuracy(["positive or negative", "The sentiment of"], heldout) == 0.0
+    assert accuracy(["positive\nnegative", "\nnegative"], heldout) == 1.0  # the first line that says something

@@ -150,5 +150,73 @@ def _causal(kind: str, run: dict, out: Path) -> Bundle:
     return Bundle("causal", settings, sections={kind}, notes=notes)
 
 
+def _reward_stage(cfg, out: Path) -> dict:
+    """Stage 1's settings and pairs: the reward model as the run trained it."""
+    from lab import sources
+    from lab.config import REWARD_DEFAULT_LR
+    from lab.kinds.causal import reward
+    from lab.kinds.causal.data import dpo_data
+
+    reward.validate(cfg)
+    rows = dpo_data(cfg)
+    write_jsonl(out / "data" / "pairs.jsonl", rows["train"])
+    write_jsonl(out / "data" / "heldout_pairs.jsonl", rows["heldout_pairs"])
+    return {"model": model_spec(cfg.model, sources.resolve_model(cfg.model, allow_local=True), out, name="reward_base"),
+            "data": {"source": _source(cfg.dataset), "upload": copy_upload(cfg.dataset, out),
+                     "pairs": "data/pairs.jsonl", "heldout_pairs": "data/heldout_pairs.jsonl"},
+            "steps": cfg.steps, "batch_size": cfg.batch_size, "learning_rate": cfg.learning_rate or REWARD_DEFAULT_LR,
+            "max_length": cfg.max_length, "seed": cfg.seed, "eval_every": reward.EVAL_EVERY}
+
+
+def reward_model(run: dict, out: Path) -> Bundle:
+    from lab.config import RewardRunConfig
+
+    cfg = config_of(RewardRunConfig, run["config"])
+    settings = {"run_id": run["id"], "kind": "reward", "reward": _reward_stage(cfg, out), "policy": None}
+    return Bundle("rlhf", settings, notes=_data_note(cfg.dataset))
+
+
+def rl(run: dict, out: Path) -> Bundle:
+    """Both stages: the reward-model run this run scored with is trained again first (its settings and pairs),
+    then the policy; without a reward model, stage 2 alone."""
+    from lab import sources
+    from lab.config import RL_DEFAULT_LR, RewardRunConfig, RLRunConfig
+    from lab.kinds.causal import common as causal_lm
+    from lab.kinds.causal import rl as lab_rl
+    from lab.kinds.causal.data import rl_data
+    from lab.store import Store
+
+    cfg = config_of(RLRunConfig, run["config"])
+    lab_rl.validate(cfg)
+    chosen = {name: w for name, w in lab_rl.weights(cfg).items() if w}
+    stage_one, notes = None, _data_note(cfg.dataset)
+    if "reward_model" in chosen:
+        ref = cfg.reward_model.strip()
+        reward_run = Store().get_run(ref[4:]) if ref.startswith("run:") else None
+        if not reward_run or reward_run.get("kind") != "reward":
+            raise LabError(f"The reward model {ref} of this run is not a reward-model run any more; export a run "
+                           "whose reward model is still in the run history.")
+        reward_cfg = config_of(RewardRunConfig, reward_run["config"])
+        stage_one = _reward_stage(reward_cfg, out)
+        notes += _data_note(reward_cfg.dataset)
+    rows = rl_data(cfg)
+    write_jsonl(out / "data" / "prompts.jsonl", rows["train"])
+    write_jsonl(out / "data" / "heldout.jsonl", rows["heldout"])
+    policy = {"model": model_spec(cfg.model, sources.resolve_model(cfg.model, allow_local=True), out),
+              "data": {"source": _source(cfg.dataset), "upload": copy_upload(cfg.dataset, out),
+                       "prompts": "data/prompts.jsonl", "heldout": "data/heldout.jsonl"},
+              "algorithm": cfg.algorithm, "method": cfg.method, "weights": chosen, "steps": cfg.steps,
+              "prompts_per_step": cfg.prompts_per_step, "generations": cfg.generations,
+              "max_completion_length": cfg.max_completion_length, "temperature": cfg.temperature, "beta": cfg.beta,
+              "learning_rate": causal_lm.learning_rate(cfg, RL_DEFAULT_LR), "max_length": cfg.max_length,
+              "lora_r": cfg.lora_r, "lora_alpha": cfg.lora_alpha, "lora_targets": causal_lm.lora_targets(cfg),
+              "answer_tokens": lab_rl.answer_tokens(cfg), "seed": cfg.seed}
+    settings = {"run_id": run["id"], "kind": "rl", "reward": stage_one, "policy": policy}
+    notes.append("Sampling is seeded: on the same kind of machine and precision the script draws the run's "
+                 "completions; elsewhere the curves match in shape, not step by step.")
+    return Bundle("rlhf", settings, notes=sorted(set(notes), key=notes.index))
+
+
 BUILDERS = {"finetune": finetune, "pretrain": pretrain, "tokenizer": tokenizer,
-            "sft": lambda run, out: _causal("sft", run, out), "dpo": lambda run, out: _causal("dpo", run, out)}
+            "sft": lambda run, out: _causal("sft", run, out), "dpo": lambda run, out: _causal("dpo", run, out),
+            "reward": reward_model, "rl": rl}

@@ -6,7 +6,7 @@
     torchrun --standalone --nproc_per_node 2 train.py        # two processes, also on CPUs (gloo)
 
 Held-out prompts (data/heldout.jsonl, never trained on) are answered greedily before and after training and
-scored by exact match of the label. The tuned model is saved merged (and, with LoRA, as an adapter too).
+scored as the lab scores them: right when the answer names the expected label and no other. The tuned model is saved merged (and, with LoRA, as an adapter too).
 """
 from __future__ import annotations
 
@@ -112,8 +112,17 @@ def answers(model, tokenizer, heldout: list[dict], max_new_tokens: int) -> list[
     return out
 
 
+def is_right(answer: str, expected: str, labels: set[str]) -> bool:
+    """Right when the first line is the expected answer, or names the expected label (one word of the task's
+    labels) and no other: "The sentiment of this tweet is negative." is right; "positive or negative" is not."""
+    want = normalise(expected)
+    named = {w.strip(string.punctuation) for w in answer.strip().split("\n")[0].lower().split()} & labels
+    return normalise(answer) == want or (want in labels and named == {want})
+
+
 def accuracy(given: list[str], heldout: list[dict]) -> float:
-    return sum(normalise(a) == normalise(h["expected"]) for a, h in zip(given, heldout)) / max(len(heldout), 1)
+    labels = {e for e in (normalise(h["expected"]) for h in heldout) if e and len(e.split()) == 1}
+    return sum(is_right(a, h["expected"], labels) for a, h in zip(given, heldout)) / max(len(heldout), 1)
 
 
 def main() -> None:

@@ -168,15 +168,35 @@ def generate_answers(model, tokenizer, heldout: list[dict], max_new_tokens: int,
     return answers
 
 
+def task_labels(heldout: list[dict]) -> set[str]:
+    """The labels of a classification task: the expected answers that are one word (positive, negative)."""
+    return {e for e in (normalise(h["expected"]) for h in heldout) if e and len(e.split()) == 1}
+
+
+def named_labels(answer: str, labels: set[str]) -> set[str]:
+    """The labels an answer's first line names as words: "The sentiment of this tweet is negative." names
+    {"negative"}; "positive or negative" names both."""
+    line = answer.strip().split("\n")[0].lower()
+    return {w.strip(string.punctuation) for w in line.split()} & labels
+
+
+def is_right(answer: str, expected: str, labels: set[str]) -> bool:
+    """Right when the first line is the expected answer, or names the expected label and no other label."""
+    want = normalise(expected)
+    return normalise(answer) == want or (want in labels and named_labels(answer, labels) == {want})
+
+
 def accuracy(answers: list[str], heldout: list[dict]) -> float:
-    hits = sum(normalise(a) == normalise(h["expected"]) for a, h in zip(answers, heldout))
+    labels = task_labels(heldout)
+    hits = sum(is_right(a, h["expected"], labels) for a, h in zip(answers, heldout))
     return hits / max(len(heldout), 1)
 
 
 def answer_rows(heldout: list[dict], before: list[str], after: list[str]) -> list[dict]:
+    labels = task_labels(heldout)
     return [{"prompt": h["shown"] if isinstance(h["shown"], str) else str(h["shown"]), "expected": h["expected"],
-             "before": b, "after": a, "before_ok": normalise(b) == normalise(h["expected"]),
-             "after_ok": normalise(a) == normalise(h["expected"])}
+             "before": b, "after": a, "before_ok": is_right(b, h["expected"], labels),
+             "after_ok": is_right(a, h["expected"], labels)}
             for h, b, a in zip(heldout, before, after)]
 
 

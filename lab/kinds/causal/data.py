@@ -175,14 +175,16 @@ def dpo_data(cfg) -> dict:
 
 
 def rl_data(cfg) -> dict:
-    """{"train": [{"prompt", "expected", "shown"}], "heldout", "notices", "name"} for reinforcement tuning: the
-    prompts are SFT's (the same held-out prompts too); `expected` feeds the verifiable label rule."""
+    """{"train": [{"prompt", "expected", "shown", "labels"}], "heldout", "notices", "name"} for reinforcement
+    tuning: the prompts are SFT's (the same held-out prompts too); `expected` and `labels` (the task's one-word
+    answers) feed the verifiable label rule and the format rule."""
     if cfg.dataset.strip() in ("", "tweets"):
         check_template(cfg)
         train, held = _tweet_task(cfg)
+        labels = sorted({r["label"] for r in train})
         return {"name": "the built-in tweets", "notices": [],
-                "train": [{"prompt": prompt_for(cfg, r["text"]), "expected": r["label"], "shown": r["text"]}
-                          for r in train],
+                "train": [{"prompt": prompt_for(cfg, r["text"]), "expected": r["label"], "shown": r["text"],
+                           "labels": labels} for r in train],
                 "heldout": [_heldout_item(prompt_for(cfg, r["text"]), r["label"], r["text"]) for r in held]}
     rows, name = _read_rows(cfg)
     if "prompt" not in rows[0]:
@@ -194,6 +196,9 @@ def rl_data(cfg) -> dict:
                        "give every row a prompt.")
     items = [{"prompt": str(r["prompt"]), "shown": str(r["prompt"]),
               "expected": str(r.get("expected") or r.get("completion") or r.get("chosen") or "").strip()} for r in rows]
+    labels = sorted({i["expected"].lower() for i in items if i["expected"] and len(i["expected"].split()) == 1})
+    for item in items:  # the label rule and the format rule read the task's labels from this column
+        item["labels"] = labels
     train, held = _split(items, cfg, name)
     return {"name": name, "notices": [], "train": train,
             "heldout": [_heldout_item(i["prompt"], i["expected"], i["prompt"]) for i in held]}

@@ -46,10 +46,11 @@ class RewardEventCallback(EventCallback):
         return super().on_log(args, state, control, logs=logs, **kwargs)
 
 
-def load_reward_model(name: str):
-    """(model, tokenizer, path): a sequence classifier with one output, its score head new."""
+def load_reward_model(name: str, seed: int = 0):
+    """(model, tokenizer, path): a sequence classifier with one output, its score head new (drawn from `seed`,
+    so a run and its exported script start from the same head)."""
     import torch
-    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, set_seed
 
     path = sources.hub_folder(sources.resolve_model(name, allow_local=True))  # checked at submit
     try:
@@ -61,6 +62,7 @@ def load_reward_model(name: str):
         tokenizer.pad_token = tokenizer.eos_token
     if tokenizer.eos_token is None:  # BERT has none: trl ends each answer with one, and [SEP] ends a BERT text
         tokenizer.eos_token = tokenizer.sep_token
+    set_seed(seed)
     model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1, dtype=torch.float32)
     model.config.pad_token_id = tokenizer.pad_token_id
     return model, tokenizer, path
@@ -106,7 +108,7 @@ def _reward_job(cfg: RewardRunConfig, ctx: JobContext, memory) -> dict:
     validate(cfg)
     started = time.perf_counter()
     ctx.log(f"Loading {cfg.model} with a one-output score head…")
-    model, tokenizer, path = load_reward_model(cfg.model)
+    model, tokenizer, path = load_reward_model(cfg.model, cfg.seed)
     rows = dpo_data(cfg)
     for notice in rows["notices"]:
         ctx.emit("notice", message=notice)

@@ -16,7 +16,7 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from transformers import TrainerCallback
+from transformers import TrainerCallback, set_seed
 
 from lab import limits, sources
 from lab.config import MAX_SFT_STEPS, RL_ALGORITHMS, RL_DEFAULT_LR, RLRunConfig
@@ -41,6 +41,11 @@ SAMPLE_ROWS = 8
 
 def weights(cfg: RLRunConfig) -> dict[str, float]:
     return {name: float(getattr(cfg, f"{name}_weight")) for name in REWARDS}
+
+
+def answer_tokens(cfg: RLRunConfig) -> int:
+    """Tokens of a held-out answer: as many as a sampled completion may have, so the policy can say what it learnt."""
+    return max(cfg.max_new_tokens, cfg.max_completion_length)
 
 
 def validate(cfg: RLRunConfig) -> None:
@@ -225,10 +230,11 @@ def _rl_job(cfg: RLRunConfig, ctx: JobContext, memory) -> dict:
     args = config_class(**rl_settings(cfg, str(run_dir / "trainer")))
     peft_config = causal_lm.lora_config(cfg, policy) if cfg.method == "lora" else None
     callback = RLEventCallback(ctx, recorder, generation, dict(chosen), method=cfg.method)
-    answers = HeldoutAnswers(ctx, tokenizer, rows["heldout"], cfg.max_new_tokens)
+    answers = HeldoutAnswers(ctx, tokenizer, rows["heldout"], answer_tokens(cfg))
     ctx.emit("preview", examples=len(rows["train"]), rewards=dict(chosen), algorithm=cfg.algorithm,
              example=rows["train"][0]["prompt"])
     ctx.log(f"Sampling {cfg.generations} completions for each of {cfg.prompts_per_step} prompts a step…")
+    set_seed(cfg.seed)  # LoRA's new weights are drawn before trl seeds its Trainer: the same whatever ran before
     try:
         trainer = rlhf.optimise_policy(policy, tokenizer, Dataset.from_list(rows["train"]), reward_funcs, args,
                                        cfg.algorithm, peft_config, callbacks=[callback, MemoryCallback(memory), answers])
@@ -245,7 +251,7 @@ def _rl_job(cfg: RLRunConfig, ctx: JobContext, memory) -> dict:
     else:
         ctx.log("Answering the same held-out prompts after training…")
         with frozen_weights_in_bf16(trainer.model):
-            after = causal_lm.generate_answers(trainer.model, tokenizer, heldout, cfg.max_new_tokens, ctx)
+            after = causal_lm.generate_answers(trainer.model, tokenizer, heldout, answer_tokens(cfg), ctx)
         accuracy_after = causal_lm.accuracy(after, heldout)
         ctx.emit("answers", phase="after", accuracy=accuracy_after, accuracy_before=accuracy_before,
                  rows=causal_lm.answer_rows(heldout, answers.before, after))

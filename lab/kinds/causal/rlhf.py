@@ -39,19 +39,24 @@ def reward_model_scores(model, tokenizer):
     return reward_model
 
 
-def answer_label(text: str) -> str:
-    """The label in an answer: its first line, lower case, without surrounding spaces and punctuation."""
-    return text.strip().split("\n")[0].strip().strip(_string.punctuation + " ").lower()
+def named_labels(text: str, labels) -> set:
+    """The labels the answer's first line names as words: "The sentiment of this tweet is negative." names
+    {"negative"}; "positive or negative" names both."""
+    line = text.strip().split("\n")[0].lower()
+    return {w.strip(_string.punctuation) for w in line.split()} & {label.lower() for label in labels}
 
 
-def label_reward(completions, expected, **kwargs):
-    """A verifiable reward: 1 when the answer names the tweet's label (the dataset's `expected` column)."""
-    return [1.0 if answer_label(c) == answer_label(e) else 0.0 for c, e in zip(completions, expected)]
+def label_reward(completions, expected, labels, **kwargs):
+    """A verifiable reward: 1 when the answer names the tweet's label (the dataset's `expected` column) and no
+    other of the task's `labels`; or when its first line is the expected answer word for word."""
+    def right(c, e, ls):
+        return named_labels(c, ls) == {e.lower()} or c.strip().split("\n")[0].strip().lower() == e.strip().lower()
+    return [1.0 if right(c, e, ls) else 0.0 for c, e, ls in zip(completions, expected, labels)]
 
 
-def format_reward(completions, labels=("positive", "negative"), **kwargs):
-    """A format rule: 1 when the answer is exactly one of the labels, whichever."""
-    return [1.0 if answer_label(c) in labels else 0.0 for c in completions]
+def format_reward(completions, labels, **kwargs):
+    """A format rule: 1 when the answer names exactly one of the task's labels, whichever it is."""
+    return [1.0 if len(named_labels(c, ls)) == 1 else 0.0 for c, ls in zip(completions, labels)]
 
 
 def length_reward(completions, **kwargs):
