@@ -105,4 +105,6 @@ ERRORS = {
     "{0} is not a reward model; pick a run of the reward-model stage.": "{0}은(는) 보상 모델이 아닙니다. 보상 모델 단계의 실행을 고르세요.",
     "{0}: {1} of {2} rows have an empty prompt (first: row {3}); give every row a prompt.":
         "{0}: {2}개 행 중 {1}개의 프롬프트가 비어 있습니다(첫 번째: {3}번째 행). 모든 행에 프롬프트를 주세요.",
+    "The reward model {0} of this run is not a reward-model run any more; export a run whose reward model is still in the run history.":
+        "이 실행의 보상 모델 {0}은(는) 더 이상 보상 모델 실행이 아닙니다. 보상 모델이 아직 실행 기록에 있는 실행을 내보내세요.",
 }
