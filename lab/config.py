@@ -191,8 +191,8 @@ class RLRunConfig(CausalRunConfig):
     steps: int = _f(30, "Optimizer steps; each samples new completions.")
     prompts_per_step: int = _f(2, "Prompts sampled per step.")
     generations: int = _f(4, "Completions sampled per prompt (a group; at least 2, so the group has a mean).")
-    max_completion_length: int = _f(4, "Tokens each sampled completion may have.")
-    temperature: float = _f(1.0, "Sampling temperature: higher explores more.")
+    max_completion_length: int = _f(10, "Tokens each sampled completion may have.")  # 'The sentiment of this tweet is negative.' is 9
+    temperature: float = _f(0.5, "Sampling temperature: higher explores more.")  # at 1.0 SmolLM2 almost never names a label
     beta: float = _f(0.0, "KL weight to the starting model: 0 loads no reference and logs no KL; above 0 holds the "
                      "policy near it.")
     train_size: int = _f(1000, "How many training prompts to sample from.")
