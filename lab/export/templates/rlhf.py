@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import string
 import time
 from pathlib import Path
 
@@ -30,6 +31,7 @@ SETTINGS: dict = {}  # EXPORT:SETTINGS
 # EXPORT:INCLUDE precision.py
 # EXPORT:INCLUDE lab/kinds/causal/cpu_speed.py
 # EXPORT:INCLUDE lab/kinds/causal/rlhf.py
+# EXPORT:INCLUDE heldout.py
 
 
 def trainer_settings(s: dict, output_dir: Path, steps: int) -> dict:
@@ -86,33 +88,6 @@ def reward_functions(s: dict, reward_model: str | None) -> list:
         else:
             functions.append(rules[name])
     return functions
-
-
-@torch.no_grad()
-def answers(model, tokenizer, heldout: list[dict], max_new_tokens: int) -> list[str]:
-    """Greedy answers, 16 prompts at a time, left-padded so new tokens follow each prompt directly."""
-    side, tokenizer.padding_side = tokenizer.padding_side, "left"
-    was_training = model.training
-    model.eval()
-    out = []
-    bf16 = torch.autocast(model.device.type, dtype=torch.bfloat16, enabled=precision() == "bf16")
-    for start in range(0, len(heldout), 16):
-        batch = tokenizer([h["prompt"] for h in heldout[start:start + 16]], return_tensors="pt", padding=True,
-                          add_special_tokens=False).to(model.device)
-        with bf16:
-            new = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
-                                 pad_token_id=tokenizer.pad_token_id)[:, batch["input_ids"].shape[1]:]  # (B, new)
-        out += [a.strip() for a in tokenizer.batch_decode(new, skip_special_tokens=True)]
-    tokenizer.padding_side = side
-    model.train(was_training)
-    return out
-
-
-def accuracy(given: list[str], heldout: list[dict]) -> float:
-    """Right when the answer names the expected label and no other (or is the expected answer word for word)."""
-    labels = sorted({h["expected"].lower() for h in heldout if len(h["expected"].split()) == 1})
-    right = label_reward(given, [h["expected"] for h in heldout], [labels] * len(heldout))
-    return sum(right) / max(len(heldout), 1)
 
 
 def stage_two(s: dict, model_override: str | None, reward_model: str | None, steps: int, out: Path) -> dict:
