@@ -189,7 +189,7 @@ class RLRunConfig(CausalRunConfig):
     format_weight: float = _f(0.0, "Weight of the format rule: 1 when the answer is exactly one label.")
     length_weight: float = _f(0.0, "Weight of a rule the policy can game: longer answers score more.")
     steps: int = _f(30, "Optimizer steps; each samples new completions.")
-    prompts_per_step: int = _f(2, "Prompts sampled per step.")
+    prompts_per_step: int = _f(4, "Prompts sampled per step.")
     generations: int = _f(4, "Completions sampled per prompt (a group; at least 2, so the group has a mean).")
     max_completion_length: int = _f(10, "Tokens each sampled completion may have.")  # 'The sentiment of this tweet is negative.' is 9
     temperature: float = _f(0.5, "Sampling temperature: higher explores more.")  # at 1.0 SmolLM2 almost never names a label

@@ -110,6 +110,18 @@ def test_the_rl_job_reports_rewards_samples_and_answers(tiny, tmp_path):
     assert phases == ["before", "after"]
     assert result["accuracy_before"] is not None and result["accuracy_after"] is not None
     assert result["models"][0]["task"] == "text-generation" and result["steps"] == 5
+    # the seconds of sampling are the steps' own: the held-out answers before and after are not among them
+    assert sum(e["generate_seconds"] for e in steps) == pytest.approx(5 * result["generate_seconds_per_step"], abs=0.01)
+
+
+def test_the_kl_plot_says_why_it_is_empty_when_beta_is_zero():
+    from lab.ui.rl_tab import KL_OFF, render_rl
+
+    step = {"type": "step", "step": 1, "reward": 0.5, "reward_std": 0.1}
+    off = render_rl([{"type": "preview", "beta": 0.0}, step], {})[2]
+    assert [a.text for a in off.layout.annotations] == [KL_OFF]
+    on = render_rl([{"type": "preview", "beta": 0.1}, {**step, "kl": 0.02}], {})[2]
+    assert KL_OFF not in [a.text for a in on.layout.annotations or ()] and list(on.data[0].y) == [0.02]
 
 
 def test_rloo_runs_too(tiny, tmp_path):

@@ -143,11 +143,14 @@ def test_families_name_every_method_as_its_module_does():
      "lora"),
     ("sft", {"accuracy_before": 0.4, "accuracy_after": 0.9}, "It will rise"),
     ("sft", {"accuracy_before": 0.5, "accuracy_after": 0.5}, "It will stay"),
+    ("rl", {"accuracy_before": 0.4, "accuracy_after": 0.7}, "It will rise"),
+    ("rl", {"accuracy_before": 0.4, "accuracy_after": 0.1}, "It will fall"),
+    ("rl", {"accuracy_before": 0.4, "accuracy_after": None}, None),  # stopped: nothing to judge by
 ])
 def test_the_result_answers_the_question(tab, result, answer):
     assert concepts.outcome(tab, result) == answer
     choices = concepts.PREDICT[tab][1]
-    assert choices is None or answer in choices
+    assert choices is None or answer is None or answer in choices
 
 
 FEWER = {"tokens_per_text_old": 10.0, "tokens_per_text_new": 5.0}  # the tokenizer run's answer: Fewer tokens

@@ -179,9 +179,9 @@ def _rl(cfg, owner, allow_local):
     if cfg.reward_model_weight:
         need += 4 * _parameters(sources.resolve_model(cfg.reward_model, viewer, allow_local))
     # each step: the completions generated token by token, scored, then one forward and backward over them
-    generate = cfg.max_completion_length * limits.step_seconds(params, sequences, cfg.max_length, 0, False)
+    generate = limits.generate_seconds(params, sequences, cfg.max_length, cfg.max_completion_length)
     step = generate + limits.step_seconds(params, sequences, length, trainable, True)
-    answers = 2 * limits.step_seconds(params, cfg.eval_size * cfg.max_new_tokens, cfg.max_length, 0, False)
+    answers = 2 * limits.generate_seconds(params, cfg.eval_size, cfg.max_length, rl.answer_tokens(cfg))
     seconds = cfg.steps * step + answers
     limits.check_budget(need, seconds, "the steps, the prompts per step, the generations or the completion length")
     return cfg, {"memory": need, "seconds": seconds}

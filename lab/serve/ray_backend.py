@@ -43,7 +43,7 @@ POLL_S = 0.05        # how often the app looks at Stop, the budget and the grace
 LONG_POLL_S = 0.5    # the longest an events call waits in the actor when nothing happens
 PROBE_S = 3.0        # a closed port answers at once; ray.init alone would retry for 30 s or more
 AUTH_CHECK_S = 5.0   # one ping of the client server: it refuses a missing or wrong token at once
-GPU_KINDS = ("pretrain", "finetune", "sft", "dpo")  # the tokenizer kind has no use for a GPU
+GPU_KINDS = ("pretrain", "finetune", "sft", "dpo", "reward", "rl")  # the tokenizer kind has no use for a GPU
 NODE_LOST = re.compile(r"node (?:\S+ )?(?:has )?(?:died|is dead|was terminated|was removed)|NodeDied", re.I)
 
 

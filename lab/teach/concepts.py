@@ -33,6 +33,8 @@ PREDICT = {
     "pretrain": ("Will the eval perplexity end below the unigram level (the dashed line)?", ["Below", "Above"]),
     "finetune": ("Which ticked method will be the most accurate?", None),  # None: the methods, by family
     "sft": ("Will held-out accuracy rise after SFT?", ["It will rise", "It will stay", "It will fall"]),
+    "rl": ("Will held-out accuracy rise after RL, though no right answer is ever shown to the policy?",
+           ["It will rise", "It will stay", "It will fall"]),
 }
 
 # textbook presets: the classic recipe's values for the lab's settings (the differences are tabled
@@ -60,7 +62,9 @@ def outcome(tab: str, result: dict) -> str | None:
         methods = result.get("methods") or {}
         scored = {name: r["accuracy"] for name, r in methods.items() if r.get("accuracy") is not None}
         return max(scored, key=scored.get) if scored else None
-    if tab == "sft":
-        before, after = result["accuracy_before"], result["accuracy_after"]
+    if tab in ("sft", "rl"):
+        before, after = result.get("accuracy_before"), result.get("accuracy_after")
+        if before is None or after is None:  # stopped: no "after" to judge by
+            return None
         return "It will rise" if after > before else "It will fall" if after < before else "It will stay"
     return None

@@ -22,6 +22,7 @@ from lab.ui.common import job_panel, submit
 from lab.ui.html import message_html
 from lab.ui.i18n import LANG_JS, lang_box, tr, with_lang
 from lab.ui.owner import owner_of
+from lab.ui.teach import follow_guess, predict_row
 
 # reward weights (reward model, label rule, format rule, length rule) of each preset
 PRESETS = {"RLHF: the reward model": (1.0, 0.0, 0.0, 0.0), "Verifiable: the label rule": (0.0, 1.0, 0.0, 0.0),
@@ -61,8 +62,15 @@ def render_reward(events: list, snap: dict) -> list:
             heldout_html(events)]
 
 
+KL_OFF = "Beta is 0: no reference model is loaded, so no KL is computed."
+
+
 def render_rl(events: list, snap: dict) -> list:
-    kl = curve_figure(events, y="kl", group=None, title="KL to the starting model")
+    preview = last(events, "preview") or {}
+    if preview.get("beta") == 0 and not any("kl" in e for e in events if e.get("type") == "step"):
+        kl = empty_figure("KL to the starting model", note=KL_OFF)
+    else:
+        kl = curve_figure(events, y="kl", group=None, title="KL to the starting model")
     return [notices_html(events), reward_figure(events), kl,
             curve_figure(events, y="completion_length", group=None, title="Completion length (tokens)"),
             samples_html(last(events, "samples")), answers_html(last(events, "answers"))]
@@ -217,6 +225,8 @@ def build(runner, owner) -> dict:
     with gr.Accordion("Stage 1 · Reward model (RewardTrainer)", open=True, elem_id="rl-stage1"):
         one = stage_one(runner, owner, lang)
     with gr.Accordion("Stage 2 · Policy optimisation (GRPOTrainer)", open=True, elem_id="rl-stage2"):
+        guess = predict_row("rl")  # asked before stage 2 runs; its held-out accuracy answers it
         two = stage_two(runner, owner, lang)
+    follow_guess("rl", runner, guess, two)
     return {"rm_run": one["run"], "rm_panel": one["panel"], "rl_run": two["run"], "rl_panel": two["panel"],
             "timers": [one["panel"]["timer"], two["panel"]["timer"]]}

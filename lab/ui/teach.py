@@ -31,13 +31,21 @@ def learn_panel(tab: str) -> dict:
             parts["code"] = gr.Code(code_views.tab_code(tab), language="python", interactive=False,
                                     label=_("The code this tab runs, read from the lab's own source"),
                                     elem_id=f"{tab}-code")
-    if tab in concepts.PREDICT:
-        question, options = concepts.PREDICT[tab]
-        with gr.Row(elem_classes="lab-predict"):
-            parts["guess"] = gr.Radio(options if options is not None else concepts.method_choices(), value=None,
-                                      label=_(question), info=_("Predict first: guess before you run; the result will tell."),
-                                      elem_id=f"{tab}-guess", scale=2)
-            parts["verdict"] = gr.Markdown("", elem_id=f"{tab}-verdict")
+    parts.update(predict_row(tab))
+    return parts
+
+
+def predict_row(tab: str) -> dict:
+    """The tab's "predict first" radio and the verdict beside it ({} for a tab with no question)."""
+    if tab not in concepts.PREDICT:
+        return {}
+    question, options = concepts.PREDICT[tab]
+    parts = {}
+    with gr.Row(elem_classes="lab-predict"):
+        parts["guess"] = gr.Radio(options if options is not None else concepts.method_choices(), value=None,
+                                  label=_(question), info=_("Predict first: guess before you run; the result will tell."),
+                                  elem_id=f"{tab}-guess", scale=2)
+        parts["verdict"] = gr.Markdown("", elem_id=f"{tab}-verdict")
     return parts
 
 

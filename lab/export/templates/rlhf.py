@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import string
 import time
@@ -101,6 +102,7 @@ def stage_two(s: dict, model_override: str | None, reward_model: str | None, ste
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     choose_attention(policy, s["prompts_per_step"] * s["generations"], s["max_length"])
+    generate_in_bf16(policy)  # trl samples the completions outside autocast; in bf16 the lab samples in bf16
     Config = RLOOConfig if s["algorithm"] == "rloo" else GRPOConfig
     args = Config(**trainer_settings({**s, "batch_size": s["prompts_per_step"] * s["generations"]},
                                      out / "policy_trainer", steps),

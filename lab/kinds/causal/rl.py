@@ -22,7 +22,7 @@ from lab import limits, sources
 from lab.config import MAX_SFT_STEPS, RL_ALGORITHMS, RL_DEFAULT_LR, RLRunConfig
 from lab.errors import LabError
 from lab.kinds.causal import common as causal_lm
-from lab.kinds.causal.cpu_speed import choose_attention, frozen_weights_in_bf16
+from lab.kinds.causal.cpu_speed import choose_attention, frozen_weights_in_bf16, generate_in_bf16
 from lab.kinds.causal.data import rl_data
 from lab.metrics import TensorMemory, count_parameters
 from lab.store import run_folder
@@ -169,17 +169,20 @@ class RLEventCallback(EventCallback):
 
 
 class HeldoutAnswers(TrainerCallback):
-    """At the start of training, the held-out prompts answered: the "before" of the page. (The frozen weights'
-    bf16 copies serve these answers only: trl generates the completions outside autocast.)"""
+    """At the start of training, the held-out prompts answered: the "before" of the page, in the lab's
+    precision, as the completions are sampled (cpu_speed.generate_in_bf16)."""
 
-    def __init__(self, ctx, tokenizer, heldout: list[dict], max_new_tokens: int):
+    def __init__(self, ctx, tokenizer, heldout: list[dict], max_new_tokens: int, generation: list[float]):
         self.ctx, self.tokenizer, self.heldout, self.max_new_tokens = ctx, tokenizer, heldout, max_new_tokens
+        self.generation = generation  # timed_generation's clock: these answers are not a step's sampling
         self.before = None
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         self.ctx.log(f"Answering {len(self.heldout)} held-out prompts before training…")
+        clock = self.generation[0]
         with frozen_weights_in_bf16(model):
             self.before = causal_lm.generate_answers(model, self.tokenizer, self.heldout, self.max_new_tokens, self.ctx)
+        self.generation[0] = clock
         self.ctx.emit("answers", phase="before", accuracy=causal_lm.accuracy(self.before, self.heldout),
                       rows=causal_lm.answer_rows(self.heldout, self.before, [""] * len(self.before)))
 
@@ -222,6 +225,7 @@ def _rl_job(cfg: RLRunConfig, ctx: JobContext, memory) -> dict:
         functions["reward_model"] = load_reward_function(cfg.reward_model)
     recorder, generation = Recorder(), [0.0]
     reward_funcs = recorder.functions([(name, functions[name]) for name, _ in chosen])
+    generate_in_bf16(policy)  # trl samples outside autocast
     timed_generation(policy, generation)
     ctx.check_cancel()
 
@@ -230,8 +234,8 @@ def _rl_job(cfg: RLRunConfig, ctx: JobContext, memory) -> dict:
     args = config_class(**rl_settings(cfg, str(run_dir / "trainer")))
     peft_config = causal_lm.lora_config(cfg, policy) if cfg.method == "lora" else None
     callback = RLEventCallback(ctx, recorder, generation, dict(chosen), method=cfg.method)
-    answers = HeldoutAnswers(ctx, tokenizer, rows["heldout"], answer_tokens(cfg))
-    ctx.emit("preview", examples=len(rows["train"]), rewards=dict(chosen), algorithm=cfg.algorithm,
+    answers = HeldoutAnswers(ctx, tokenizer, rows["heldout"], answer_tokens(cfg), generation)
+    ctx.emit("preview", examples=len(rows["train"]), rewards=dict(chosen), algorithm=cfg.algorithm, beta=cfg.beta,
              example=rows["train"][0]["prompt"])
     ctx.log(f"Sampling {cfg.generations} completions for each of {cfg.prompts_per_step} prompts a step…")
     set_seed(cfg.seed)  # LoRA's new weights are drawn before trl seeds its Trainer: the same whatever ran before
@@ -240,6 +244,7 @@ def _rl_job(cfg: RLRunConfig, ctx: JobContext, memory) -> dict:
                                        cfg.algorithm, peft_config, callbacks=[callback, MemoryCallback(memory), answers])
     finally:
         memory.stop()
+    sampling = generation[0]  # the steps' own sampling; the held-out answers below are not counted
     quiet(trainer)
     if answers.before is None or (ctx.cancelled and not callback.last_step):
         return {}  # stopped before its first step: no training to keep
@@ -265,7 +270,7 @@ def _rl_job(cfg: RLRunConfig, ctx: JobContext, memory) -> dict:
         "seconds": round(time.perf_counter() - started, 2),
         "train_seconds": round((callback.seconds_per_step or 0) * callback.last_step, 2),
         "seconds_per_step": round(callback.seconds_per_step or 0, 3),
-        "generate_seconds_per_step": round(generation[0] / steps, 3),
+        "generate_seconds_per_step": round(sampling / steps, 3),
         "score_seconds_per_step": round(recorder.seconds / steps, 3),
         "reward": callback.rewards, "loss": callback.losses, "rewards": dict(chosen), "precision": callback.precision,
         "accuracy_before": accuracy_before, "accuracy_after": accuracy_after, "stopped": bool(ctx.cancelled),

@@ -18,6 +18,10 @@ STRINGS = {
     "Held-out pairs scored after training: pairwise accuracy and reward margin.":
         "학습 뒤 점수를 매길 보류 쌍: 쌍별 정확도와 보상 차이.",
     "KL": "KL",
+    "Beta is 0: no reference model is loaded, so no KL is computed.":
+        "베타가 0이라 참조 모델을 불러오지 않으므로 KL을 계산하지 않습니다.",
+    "Will held-out accuracy rise after RL, though no right answer is ever shown to the policy?":
+        "정책에게 정답을 한 번도 보여 주지 않는데도, RL 뒤에 검증 정확도가 오를까요?",
     "KL weight to the starting model: 0 loads no reference and logs no KL; above 0 holds the policy near it.":
         "시작 모델에 대한 KL 가중치: 0이면 참조 모델을 불러오지 않고 KL도 기록하지 않습니다. 0보다 크면 정책을 시작 모델 가까이 붙잡아 둡니다.",
     "Label rule weight": "레이블 규칙 가중치", "Length": "길이", "Length rule weight": "길이 규칙 가중치",
