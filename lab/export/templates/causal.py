@@ -39,28 +39,7 @@ CHATML_TRAINING_TEMPLATE = (
 # EXPORT:INCLUDE precision.py
 # EXPORT:INCLUDE lab/kinds/causal/cpu_speed.py
 # EXPORT:INCLUDE heldout.py
-
-
-def trainer_settings(s: dict, output_dir: Path, steps: int, max_length: int) -> dict:
-    """The lab's Trainer defaults: a log every step, no checkpoints, its precision, no activation checkpointing, and
-    trl's fused LM head scored only where a label is, its gradient accumulated in blocks (as the lab trains)."""
-    score_loss_tokens_only()
-    accumulate_lm_head_in_blocks()
-    return dict(output_dir=str(output_dir), max_steps=steps, per_device_train_batch_size=s["batch_size"],
-                learning_rate=s["learning_rate"], seed=s["seed"], data_seed=s["seed"], logging_steps=1,
-                save_strategy="no", report_to="none", disable_tqdm=True, dataloader_num_workers=0,
-                use_cpu=not torch.cuda.is_available(), bf16=precision() == "bf16", fp16=False,
-                activation_checkpointing=False,
-                lr_scheduler_type="linear", warmup_steps=0, weight_decay=0.0, max_length=max_length)
-
-
-def lora_config(s: dict):
-    from peft import LoraConfig
-
-    if s["method"] != "lora":
-        return None
-    return LoraConfig(r=s["lora_r"], lora_alpha=s["lora_alpha"], lora_dropout=0.0, bias="none",
-                      target_modules=s["lora_targets"], task_type="CAUSAL_LM")
+# EXPORT:INCLUDE trl_settings.py
 
 
 # >>> method sft
@@ -71,7 +50,7 @@ def build_trainer(s, model, tokenizer, rows, output_dir: Path, steps: int, max_l
     messages = s["data"]["kind"] == "messages"
     if messages and not has_generation_markers(tokenizer.chat_template or ""):
         tokenizer.chat_template = CHATML_TRAINING_TEMPLATE
-    args = SFTConfig(**trainer_settings(s, output_dir, steps, max_length),
+    args = SFTConfig(**trainer_settings(s, output_dir, steps, max_length=max_length),
                      completion_only_loss=not messages, assistant_only_loss=messages)
     return SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
                       peft_config=lora_config(s))
@@ -80,7 +59,7 @@ def build_trainer(s, model, tokenizer, rows, output_dir: Path, steps: int, max_l
 def build_trainer(s, model, tokenizer, rows, output_dir: Path, steps: int, max_length: int):
     from trl import DPOConfig, DPOTrainer
 
-    args = DPOConfig(**trainer_settings(s, output_dir, steps, max_length), beta=s["beta"])
+    args = DPOConfig(**trainer_settings(s, output_dir, steps, max_length=max_length), beta=s["beta"])
     return DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
                       peft_config=lora_config(s))
 # <<< method dpo

@@ -33,18 +33,7 @@ SETTINGS: dict = {}  # EXPORT:SETTINGS
 # EXPORT:INCLUDE lab/kinds/causal/cpu_speed.py
 # EXPORT:INCLUDE lab/kinds/causal/rlhf.py
 # EXPORT:INCLUDE heldout.py
-
-
-def trainer_settings(s: dict, output_dir: Path, steps: int) -> dict:
-    """The lab's Trainer defaults for a trl config: a log every step, no checkpoints, its precision, no
-    activation checkpointing, and the LM head scored only where a label is (as the lab trains)."""
-    score_loss_tokens_only()
-    accumulate_lm_head_in_blocks()
-    return dict(output_dir=str(output_dir), max_steps=steps, per_device_train_batch_size=s["batch_size"],
-                learning_rate=s["learning_rate"], seed=s["seed"], data_seed=s["seed"], logging_steps=1,
-                save_strategy="no", report_to="none", disable_tqdm=True, dataloader_num_workers=0,
-                use_cpu=not torch.cuda.is_available(), bf16=precision() == "bf16", fp16=False,
-                activation_checkpointing=False, lr_scheduler_type="linear", warmup_steps=0, weight_decay=0.0)
+# EXPORT:INCLUDE trl_settings.py
 
 
 def stage_one(s: dict, model_override: str | None, steps: int, out: Path) -> dict:
@@ -60,7 +49,7 @@ def stage_one(s: dict, model_override: str | None, steps: int, out: Path) -> dic
     set_seed(s["seed"])  # the new score head is drawn from the run's seed, as the lab draws it
     model = AutoModelForSequenceClassification.from_pretrained(source, num_labels=1, dtype=torch.float32)
     model.config.pad_token_id = tokenizer.pad_token_id
-    args = RewardConfig(**trainer_settings(s, out / "reward_trainer", steps), max_length=s["max_length"],
+    args = RewardConfig(**trainer_settings(s, out / "reward_trainer", steps, max_length=s["max_length"]),
                         eval_strategy="steps", eval_steps=min(s["eval_every"], steps), per_device_eval_batch_size=32,
                         disable_dropout=True)
     pairs = Dataset.from_list(read_jsonl(HERE / s["data"]["pairs"]))
@@ -93,7 +82,6 @@ def reward_functions(s: dict, reward_model: str | None) -> list:
 
 def stage_two(s: dict, model_override: str | None, reward_model: str | None, steps: int, out: Path) -> dict:
     """The policy: GRPO (or RLOO) against the summed rewards; held-out answers before and after."""
-    from peft import LoraConfig
     from trl import GRPOConfig, RLOOConfig
 
     source = model_source(s["model"], model_override)
@@ -108,9 +96,6 @@ def stage_two(s: dict, model_override: str | None, reward_model: str | None, ste
                                      out / "policy_trainer", steps),
                   num_generations=s["generations"], max_completion_length=s["max_completion_length"],
                   temperature=s["temperature"], beta=s["beta"], reward_weights=list(s["weights"].values()))
-    peft_config = (LoraConfig(r=s["lora_r"], lora_alpha=s["lora_alpha"], lora_dropout=0.0, bias="none",
-                              target_modules=s["lora_targets"], task_type="CAUSAL_LM")
-                   if s["method"] == "lora" else None)
     heldout = read_jsonl(HERE / s["data"]["heldout"])
     prompts = Dataset.from_list(read_jsonl(HERE / s["data"]["prompts"]))
     before = []
@@ -124,7 +109,7 @@ def stage_two(s: dict, model_override: str | None, reward_model: str | None, ste
 
     set_seed(s["seed"])  # LoRA's new weights are drawn before trl seeds its Trainer
     trainer = optimise_policy(policy, tokenizer, prompts, reward_functions(s, reward_model), args, s["algorithm"],
-                              peft_config, callbacks=[AnswerFirst()])
+                              lora_config(s), callbacks=[AnswerFirst()])
     with frozen_weights_in_bf16(trainer.model):
         after = answers(trainer.model, tokenizer, heldout, s["answer_tokens"])
     tuned = trainer.model
